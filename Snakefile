@@ -1,0 +1,22 @@
+# A hands-on study of convolutional networks, rebuilt from nothing: snakemake --cores 4
+# Quick version of the same DAG (small subsets, few epochs): snakemake --cores 4 --config preset=quick
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+validate(config, "schemas/config.schema.yaml")
+
+
+include: "rules/common.smk"
+include: "rules/datasets.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        available_datasets(),

@@ -1,0 +1,154 @@
+"""The verified, uniform cached form of a dataset that training reads.
+
+One uncompressed .npz per dataset:
+  train_images, test_images      uint8, N x H x W x C (C = 1 for grey images)
+  train_labels_<set>, test_labels_<set>, classes_<set>   for each label set (CIFAR-100: fine, coarse)
+It is written atomically: a reader never sees a half-written file.
+"""
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from convstudy.data import formats
+from convstudy.data.catalog import IDX_FILES, DatasetInfo
+from convstudy.data.errors import DataError
+
+# A training task is a dataset with one of its label sets.
+TASKS = {
+    "mnist": ("mnist", "class"),
+    "fashion_mnist": ("fashion_mnist", "class"),
+    "cifar100_fine": ("cifar100", "fine"),
+    "cifar100_coarse": ("cifar100", "coarse"),
+}
+
+
+@dataclass
+class Dataset:
+    """Images (uint8, N x H x W x C) and integer labels of one task, train and test."""
+
+    name: str
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    test_images: np.ndarray
+    test_labels: np.ndarray
+    classes: list[str]
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """Channels, height, width of one image."""
+        _, height, width, channels = self.train_images.shape
+        return channels, height, width
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    def subset(self, train_limit: int | None, test_limit: int | None) -> "Dataset":
+        """The first examples of each split (the quick preset trains on these)."""
+        return Dataset(
+            self.name,
+            self.train_images[:train_limit],
+            self.train_labels[:train_limit],
+            self.test_images[:test_limit],
+            self.test_labels[:test_limit],
+            self.classes,
+        )
+
+
+def task_dataset(task: str) -> str:
+    """The dataset (cache file) a task reads."""
+    try:
+        return TASKS[task][0]
+    except KeyError:
+        raise ValueError(f"unknown dataset {task!r}; known: {', '.join(TASKS)}") from None
+
+
+def arrays_from_content(info: DatasetInfo, content: dict[str, bytes]) -> dict[str, np.ndarray]:
+    """Parse verified content into the arrays of the cached form."""
+    if info.kind == "idx":
+        images = {
+            split: formats.parse_idx(content[IDX_FILES[f"{split}_images"]], f"{split} images")
+            for split in ("train", "test")
+        }
+        labels = {
+            split: formats.parse_idx(content[IDX_FILES[f"{split}_labels"]], f"{split} labels")
+            for split in ("train", "test")
+        }
+        arrays = {}
+        for split in ("train", "test"):
+            if len(images[split]) != len(labels[split]):
+                raise DataError(
+                    f"{info.title}: {len(images[split])} {split} images but "
+                    f"{len(labels[split])} labels"
+                )
+            arrays[f"{split}_images"] = images[split][..., np.newaxis]
+            arrays[f"{split}_labels_class"] = labels[split].astype(np.int64)
+        arrays["classes_class"] = np.array(info.class_names)
+        return arrays
+    names = formats.parse_cifar100_meta(content["meta"], "meta")
+    arrays = {}
+    for split in ("train", "test"):
+        parsed = formats.parse_cifar100_split(content[split], split)
+        arrays[f"{split}_images"] = parsed["images"]
+        for label_set in ("fine", "coarse"):
+            arrays[f"{split}_labels_{label_set}"] = parsed[label_set]
+    for label_set in ("fine", "coarse"):
+        arrays[f"classes_{label_set}"] = np.array(names[label_set])
+        top = max(arrays[f"{s}_labels_{label_set}"].max() for s in ("train", "test"))
+        if top >= len(names[label_set]):
+            raise DataError(
+                f"{info.title}: {label_set} label {top} but only {len(names[label_set])} names"
+            )
+    return arrays
+
+
+def write_atomic_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write arrays to path so that the file appears whole or not at all."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            np.savez(stream, **arrays)
+        os.chmod(temporary, 0o644)  # mkstemp creates 0600; a cache is for everyone to read
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def load_task(path: str | Path, task: str) -> Dataset:
+    """Read a task (a dataset and one of its label sets) from its cached .npz."""
+    _, label_set = TASKS[task]
+    with np.load(path) as cached:
+        return Dataset(
+            name=task,
+            train_images=cached["train_images"],
+            train_labels=cached[f"train_labels_{label_set}"],
+            test_images=cached["test_images"],
+            test_labels=cached[f"test_labels_{label_set}"],
+            classes=[str(c) for c in cached[f"classes_{label_set}"]],
+        )
+
+
+def build(
+    info: DatasetInfo,
+    sources: list,
+    expected_md5: dict[str, str] | None,
+    output: str | Path,
+    log=print,
+) -> None:
+    """Resolve the dataset from its sources, verify it, and write its cache to output."""
+    from convstudy.data.sources import collect
+
+    content = collect(info, sources, expected_md5 or info.content_md5, log)
+    arrays = arrays_from_content(info, content)
+    write_atomic_npz(output, arrays)
+    sizes = ", ".join(
+        f"{split} {len(arrays[f'{split}_images'])}" for split in ("train", "test")
+    )
+    log(f"{info.title}: cached {sizes} images of shape {arrays['train_images'].shape[1:]}")

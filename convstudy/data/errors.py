@@ -1,0 +1,5 @@
+class DataError(Exception):
+    """A dataset could not be obtained or failed verification.
+
+    The message names the file, what was expected, and what to do about it.
+    """

@@ -1,0 +1,43 @@
+# Config after its preset, and which parts of the study can run on this machine.
+
+from pathlib import Path
+
+from convstudy.config import apply_preset
+from convstudy.data import catalog, sources
+
+apply_preset(config)
+validate(config, "../schemas/config.schema.yaml")
+
+RESULTS = Path("results")
+
+
+def dataset_cache(dataset):
+    return RESULTS / "datasets" / f"{dataset}.npz"
+
+
+def _dataset_status(dataset):
+    """(available, why): decided once, when the workflow loads, so no run fails hours in."""
+    if dataset_cache(dataset).exists():
+        return True, "already cached"
+    info = catalog.dataset_info(dataset)
+    reasons = []
+    for source in config["datasets"][dataset]["sources"]:
+        present, why = sources.probe(info, source)
+        if present:
+            return True, why
+        reasons.append(f"{sources.describe(source)}: {why}")
+    return False, "; ".join(reasons)
+
+
+DATASET_STATUS = {name: _dataset_status(name) for name in catalog.DATASETS}
+
+for _name, (_available, _why) in DATASET_STATUS.items():
+    if not _available:
+        logger.warning(
+            f"{catalog.DATASETS[_name].title} is not available ({_why}); the parts of the "
+            f"study that need it are skipped. To enable them, see datasets.{_name} in config.yaml."
+        )
+
+
+def available_datasets():
+    return [dataset_cache(d) for d, (ok, _) in DATASET_STATUS.items() if ok]
