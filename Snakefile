@@ -12,6 +12,10 @@ configfile: "config.yaml"
 validate(config, "schemas/config.schema.yaml")
 
 
+# Used by every job under `--sdm conda`; envs/setup.sh installs the same stack into .venv.
+conda: "envs/environment.yaml"
+
+
 include: "rules/common.smk"
 include: "rules/datasets.smk"
 

@@ -1,5 +1,6 @@
 # Config after its preset, and which parts of the study can run on this machine.
 
+import os
 from pathlib import Path
 
 from convstudy.config import apply_preset
@@ -9,6 +10,12 @@ apply_preset(config)
 validate(config, "../schemas/config.schema.yaml")
 
 RESULTS = Path("results")
+
+# Rule scripts import the convstudy library from this checkout, whichever Python runs them
+# (.venv, a conda env from --sdm conda, or a cluster node).
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (workflow.basedir, os.environ.get("PYTHONPATH")) if p
+)
 
 
 def dataset_cache(dataset):

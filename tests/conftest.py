@@ -1,0 +1,69 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests import synthetic
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def synthetic_sources(tmp_path_factory):
+    """Synthetic MNIST, Fashion-MNIST and CIFAR-100 in their real formats, as config sources."""
+    root = tmp_path_factory.mktemp("sources")
+    mnist = synthetic.write_idx_dataset(root / "mnist", seed=1)
+    fashion = synthetic.write_idx_dataset(root / "fashion", seed=2, compress=False)
+    cifar = synthetic.write_cifar100_archive(root / "cifar-100-python.tar.gz", seed=3)
+    return {
+        "mnist": {"sources": [{"path": str(root / "mnist")}], "content_md5": mnist},
+        "fashion_mnist": {"sources": [{"path": str(root / "fashion")}], "content_md5": fashion},
+        "cifar100": {
+            "sources": [{"path": str(root / "cifar-100-python.tar.gz")}],
+            "content_md5": cifar,
+        },
+    }
+
+
+def deep_update(base, override):
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            deep_update(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def run_snakemake(workdir, *args, config=None, check=True, timeout=1200):
+    """Run this repository's workflow in workdir on a copy of config.yaml with overrides."""
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    settings = yaml.safe_load((REPO / "config.yaml").read_text())
+    deep_update(settings, config or {})
+    (workdir / "config.yaml").write_text(yaml.safe_dump(settings))
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "--snakefile",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(workdir),
+        "--configfile",
+        str(workdir / "config.yaml"),
+        *args,
+    ]
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    result = subprocess.run(
+        command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    # Snakemake writes some messages to stdout (dry runs) and others to stderr.
+    result.output = result.stdout + result.stderr
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"snakemake {' '.join(args)} exited {result.returncode}\n{result.output[-6000:]}"
+        )
+    return result
