@@ -18,9 +18,16 @@ conda: "envs/environment.yaml"
 
 include: "rules/common.smk"
 include: "rules/datasets.smk"
+include: "rules/edges.smk"
+include: "rules/conv_shapes.smk"
+include: "rules/conv1x1.smk"
+include: "rules/train.smk"
 
 
 rule all:
     default_target: True
     input:
         available_datasets(),
+        rules.section_edges.input,
+        rules.section_conv_shapes.input,
+        rules.section_conv1x1.input,

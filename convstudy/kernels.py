@@ -4,10 +4,10 @@ Each kernel is meant for cross-correlation (the operation deep-learning "convolu
 cv2.filter2D compute: the kernel is not flipped). An orientation names the EDGE the kernel finds,
 as seen on screen (rows grow downwards), measured counter-clockwise from the horizontal:
 
-  horizontal (0 deg)   intensity changes from top to bottom        Sobel [[-1,-2,-1],[0,0,0],[1,2,1]]
-  diag45 (45 deg)      an edge running from lower left to upper right, like "/"
-  vertical (90 deg)    intensity changes from left to right        Sobel [[-1,0,1],[-2,0,2],[-1,0,1]]
-  diag135 (135 deg)    an edge running from upper left to lower right, like "\\"
+  horizontal (0 deg)   intensity changes from top to bottom     Sobel [[-1,-2,-1],[0,0,0],[1,2,1]]
+  diag45 (45 deg)      an edge from lower left to upper right, like "/"
+  vertical (90 deg)    intensity changes from left to right     Sobel [[-1,0,1],[-2,0,2],[-1,0,1]]
+  diag135 (135 deg)    an edge from upper left to lower right, like "\\"
 
 Every kernel is the vertical one with its outer ring of eight weights turned by multiples of
 45 degrees, so all orientations of a family have the same weights and the same gain, and each

@@ -48,3 +48,51 @@ for _name, (_available, _why) in DATASET_STATUS.items():
 
 def available_datasets():
     return [dataset_cache(d) for d, (ok, _) in DATASET_STATUS.items() if ok]
+
+
+# --- runs ------------------------------------------------------------------------------------
+
+from functools import cache
+
+from convstudy import settings as run_settings
+from convstudy.backends import installed_with_gpu_support
+from convstudy.data.cache import TASKS
+
+RUN = "{dataset}/{model}-{framework}/{variant}/seed{seed}"
+
+# Resolving every declared run now makes a bad setting fail before any training starts.
+DECLARED_RUNS = run_settings.check_all(config)
+
+
+def run_of(wildcards):
+    return run_settings.Run(
+        wildcards.dataset,
+        wildcards.model,
+        wildcards.framework,
+        wildcards.variant,
+        int(wildcards.seed),
+    )
+
+
+def settings_of(wildcards):
+    run = run_of(wildcards)
+    return DECLARED_RUNS.get(run) or run_settings.resolve(config, run)
+
+
+def runnable(run):
+    """Whether the dataset a run needs can be had on this machine."""
+    return DATASET_STATUS[TASKS[run.dataset].dataset][0]
+
+
+def run_file(run, name):
+    return RESULTS / "runs" / run.path / name
+
+
+@cache
+def _framework_gpu(framework):
+    return installed_with_gpu_support(framework)
+
+
+def gpu_request(wildcards):
+    """1 where the run may use a GPU (device cuda/auto, and a framework build that can)."""
+    return int(config["device"] != "cpu" and _framework_gpu(wildcards.framework))

@@ -32,7 +32,9 @@ def test_cifar100_split_round_trip_is_nhwc_with_both_label_sets():
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, size=(7, 32, 32, 3), dtype=np.uint8)
     fine = rng.integers(0, 100, size=7)
-    parsed = formats.parse_cifar100_split(formats.encode_cifar100_split(images, fine, fine // 5), "t")
+    parsed = formats.parse_cifar100_split(
+        formats.encode_cifar100_split(images, fine, fine // 5), "t"
+    )
     np.testing.assert_array_equal(parsed["images"], images)
     np.testing.assert_array_equal(parsed["fine"], fine)
     np.testing.assert_array_equal(parsed["coarse"], fine // 5)

@@ -31,7 +31,7 @@ def _only(synthetic_sources, name, **changes):
 def _fails_cleanly(tmp_path, target, config, *messages):
     result = run_snakemake(tmp_path, "--cores", "1", target, config=config, check=False)
     assert result.returncode != 0
-    log = (tmp_path / "results" / "logs" / "datasets" / f"{target.split('/')[-1][:-4]}.log")
+    log = tmp_path / "results" / "logs" / "datasets" / f"{target.split('/')[-1][:-4]}.log"
     text = log.read_text() + result.output
     for message in messages:
         assert message in text, f"{message!r} not in:\n{text[-3000:]}"
@@ -82,9 +82,7 @@ def test_missing_file_is_named(tmp_path, synthetic_sources):
 
 
 def test_unreachable_host_says_what_to_do(tmp_path, synthetic_sources):
-    config = _only(
-        synthetic_sources, "cifar100", sources=[{"url": "http://mirror.invalid/cifar/"}]
-    )
+    config = _only(synthetic_sources, "cifar100", sources=[{"url": "http://mirror.invalid/cifar/"}])
     _fails_cleanly(
         tmp_path,
         "results/datasets/cifar100.npz",

@@ -2,27 +2,40 @@
 
 One uncompressed .npz per dataset:
   train_images, test_images      uint8, N x H x W x C (C = 1 for grey images)
-  train_labels_<set>, test_labels_<set>, classes_<set>   for each label set (CIFAR-100: fine, coarse)
+  train_labels_<set>, test_labels_<set>, classes_<set>  per label set (CIFAR-100: fine, coarse)
 It is written atomically: a reader never sees a half-written file.
 """
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from convstudy.atomic import atomic_path
 from convstudy.data import formats
 from convstudy.data.catalog import IDX_FILES, DatasetInfo
 from convstudy.data.errors import DataError
 
-# A training task is a dataset with one of its label sets.
+
+@dataclass(frozen=True)
+class Task:
+    """What a run trains on: a dataset with one of its label sets."""
+
+    name: str
+    dataset: str
+    label_set: str
+    image_shape: tuple[int, int, int]  # channels, height, width
+    num_classes: int
+
+
 TASKS = {
-    "mnist": ("mnist", "class"),
-    "fashion_mnist": ("fashion_mnist", "class"),
-    "cifar100_fine": ("cifar100", "fine"),
-    "cifar100_coarse": ("cifar100", "coarse"),
+    task.name: task
+    for task in (
+        Task("mnist", "mnist", "class", (1, 28, 28), 10),
+        Task("fashion_mnist", "fashion_mnist", "class", (1, 28, 28), 10),
+        Task("cifar100_fine", "cifar100", "fine", (3, 32, 32), 100),
+        Task("cifar100_coarse", "cifar100", "coarse", (3, 32, 32), 20),
+    )
 }
 
 
@@ -59,12 +72,11 @@ class Dataset:
         )
 
 
-def task_dataset(task: str) -> str:
-    """The dataset (cache file) a task reads."""
+def task(name: str) -> Task:
     try:
-        return TASKS[task][0]
+        return TASKS[name]
     except KeyError:
-        raise ValueError(f"unknown dataset {task!r}; known: {', '.join(TASKS)}") from None
+        raise ValueError(f"unknown dataset {name!r}; known: {', '.join(TASKS)}") from None
 
 
 def arrays_from_content(info: DatasetInfo, content: dict[str, bytes]) -> dict[str, np.ndarray]:
@@ -108,25 +120,16 @@ def arrays_from_content(info: DatasetInfo, content: dict[str, bytes]) -> dict[st
 
 def write_atomic_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
     """Write arrays to path so that the file appears whole or not at all."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, **arrays)
-        os.chmod(temporary, 0o644)  # mkstemp creates 0600; a cache is for everyone to read
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    with atomic_path(path) as temporary, open(temporary, "wb") as stream:
+        np.savez(stream, **arrays)
 
 
-def load_task(path: str | Path, task: str) -> Dataset:
+def load_task(path: str | Path, name: str) -> Dataset:
     """Read a task (a dataset and one of its label sets) from its cached .npz."""
-    _, label_set = TASKS[task]
+    label_set = task(name).label_set
     with np.load(path) as cached:
         return Dataset(
-            name=task,
+            name=name,
             train_images=cached["train_images"],
             train_labels=cached[f"train_labels_{label_set}"],
             test_images=cached["test_images"],
@@ -148,7 +151,5 @@ def build(
     content = collect(info, sources, expected_md5 or info.content_md5, log)
     arrays = arrays_from_content(info, content)
     write_atomic_npz(output, arrays)
-    sizes = ", ".join(
-        f"{split} {len(arrays[f'{split}_images'])}" for split in ("train", "test")
-    )
+    sizes = ", ".join(f"{split} {len(arrays[f'{split}_images'])}" for split in ("train", "test"))
     log(f"{info.title}: cached {sizes} images of shape {arrays['train_images'].shape[1:]}")

@@ -160,5 +160,7 @@ def read_tar_members(content: bytes, wanted: tuple[str, ...], name: str) -> dict
         ) from None
     missing = [m for m in wanted if m not in found]
     if missing:
-        raise DataError(f"{name}: archive lacks {', '.join(missing)} (expected {', '.join(wanted)})")
+        raise DataError(
+            f"{name}: archive lacks {', '.join(missing)} (expected {', '.join(wanted)})"
+        )
     return found

@@ -1,0 +1,149 @@
+"""The framework seam: one small interface, implemented once for MXNet and once for PyTorch.
+
+The training loop (convstudy.train) only talks to a Backend. Everything framework-neutral (the
+model description, initial weights, sample order, input transform) lives outside, so the two
+frameworks run the same experiment.
+"""
+
+import importlib.metadata
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from convstudy.models import Layer
+
+FRAMEWORKS = ("mxnet", "torch")
+
+
+class Backend(ABC):
+    name: str
+
+    @abstractmethod
+    def build(self, spec: list[Layer], input_shape: tuple[int, ...], state: list) -> None:
+        """Build the network of spec and load its initial state (convstudy.models.initial_state)."""
+
+    @abstractmethod
+    def state(self) -> list:
+        """The network's arrays as numpy, in the layout of models.initial_state."""
+
+    @abstractmethod
+    def parameter_count(self) -> int:
+        """Trainable parameters, counted by the framework itself."""
+
+    @abstractmethod
+    def configure_optimizer(self, settings: dict) -> None:
+        """Set up optimizer, learning rate, momentum and weight decay from run settings."""
+
+    @abstractmethod
+    def seed(self, value: int) -> None:
+        """Seed the framework's own random numbers (dropout)."""
+
+    @abstractmethod
+    def to_batch(self, images: np.ndarray, labels: np.ndarray):
+        """Framework tensors on the run's device from a float32 NCHW batch and int labels."""
+
+    @abstractmethod
+    def loader(
+        self,
+        images: np.ndarray,
+        labels: np.ndarray,
+        order: np.ndarray,
+        batch_size: int,
+        workers: int,
+        transform: Callable[[np.ndarray], np.ndarray],
+    ) -> Iterable:
+        """The textbook data path: the framework's DataLoader over a dataset that transforms one
+        uint8 image at a time, in `workers` worker processes, visiting samples in `order`."""
+
+    @abstractmethod
+    def train_step(self, batch, timer) -> tuple[float, int]:
+        """One optimization step; returns (summed loss, correct predictions) of the batch.
+        Times its phases with timer.phase("forward" | "backward" | "step")."""
+
+    @abstractmethod
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        """Logits (numpy) for a float32 NCHW batch, in inference mode."""
+
+    @abstractmethod
+    def feature_maps(self, images: np.ndarray) -> list[np.ndarray]:
+        """The output of each convolution block (after its activation), in inference mode."""
+
+    @abstractmethod
+    def save_weights(self, path: str) -> None:
+        """The trained weights, in the framework's own format."""
+
+    @abstractmethod
+    def save_checkpoint(self, path: str) -> None:
+        """Weights and optimizer state, enough to continue training exactly."""
+
+    @abstractmethod
+    def load_checkpoint(self, path: str) -> None: ...
+
+    @property
+    @abstractmethod
+    def device(self) -> str:
+        """Where the run computes, e.g. 'cpu' or 'cuda:0 (NVIDIA H100)'."""
+
+    @property
+    @abstractmethod
+    def versions(self) -> dict[str, str]: ...
+
+
+def create(
+    framework: str, threads: int, device: str, cpu_fallback: bool = False, hybridize: bool = True
+) -> Backend:
+    """A backend computing with exactly `threads` CPU threads on `device` (cpu | cuda | auto).
+    hybridize (MXNet only) compiles the network into a static graph."""
+    if framework == "mxnet":
+        from convstudy.backends.mxnet_backend import MXNetBackend
+
+        return MXNetBackend(threads, device, cpu_fallback, hybridize)
+    if framework == "torch":
+        from convstudy.backends.torch_backend import TorchBackend
+
+        return TorchBackend(threads, device, cpu_fallback)
+    raise ValueError(f"unknown framework {framework!r}; choose one of {', '.join(FRAMEWORKS)}")
+
+
+def installed_with_gpu_support(framework: str) -> bool:
+    """Can the installed build of framework use a GPU at all? Read from package metadata only,
+    so the workflow can decide which jobs ask a cluster for a GPU without importing anything.
+    PyPI's mxnet is CPU-only (CUDA builds are named mxnet-cu*); torch's Linux wheels on PyPI
+    are CUDA builds unless their version says +cpu."""
+    distributions = {d.metadata["Name"].lower() for d in importlib.metadata.distributions()}
+    if framework == "mxnet":
+        return any(name.startswith("mxnet-cu") for name in distributions)
+    if framework == "torch":
+        try:
+            version = importlib.metadata.version("torch")
+        except importlib.metadata.PackageNotFoundError:
+            return False
+        requires = importlib.metadata.requires("torch") or []
+        return "+cpu" not in version and any(r.startswith("nvidia-") for r in requires)
+    raise ValueError(f"unknown framework {framework!r}")
+
+
+def resolve_device(framework: str, wanted: str, gpu_available: bool, cpu_fallback: bool) -> str:
+    """'cpu' or 'cuda' for a run, or an error when a GPU was demanded and there is none."""
+    if wanted == "cpu":
+        return "cpu"
+    if gpu_available:
+        return "cuda"
+    if wanted == "auto":
+        return "cpu"
+    if cpu_fallback:
+        import warnings
+
+        warnings.warn(
+            f"device: cuda was asked for, but {framework} sees no GPU here; running on the CPU "
+            "because cpu_fallback is true",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return "cpu"
+    raise RuntimeError(
+        f"device: cuda was asked for, but {framework} sees no GPU (CUDA_VISIBLE_DEVICES="
+        f"{__import__('os').environ.get('CUDA_VISIBLE_DEVICES', 'unset')}). Run where a GPU is "
+        "available, set device: auto, or set cpu_fallback: true to run on the CPU with a warning."
+    )

@@ -1,0 +1,211 @@
+"""The MXNet (gluon) implementation of the backend interface."""
+
+import os
+import sys
+import warnings
+
+import numpy as np
+
+from convstudy.backends import Backend, resolve_device
+from convstudy.models import (
+    Activation,
+    BatchNorm,
+    Conv,
+    Dense,
+    Dropout,
+    Flatten,
+    Pool,
+    layer_shapes,
+)
+
+
+def _import_mxnet(threads: int):
+    # MXNet sizes its OpenMP pool when it is imported; later changes are ignored.
+    if "mxnet" not in sys.modules:
+        os.environ["OMP_NUM_THREADS"] = str(threads)
+    elif os.environ.get("OMP_NUM_THREADS") != str(threads):
+        warnings.warn(
+            f"mxnet was imported before with OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}"
+            f"; it keeps that thread count instead of {threads}",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import mxnet
+
+    return mxnet
+
+
+class MXNetBackend(Backend):
+    name = "mxnet"
+
+    def __init__(self, threads: int, device: str, cpu_fallback: bool = False, hybridize=True):
+        self.mx = mx = _import_mxnet(threads)
+        self.threads, self.hybridize = threads, hybridize
+        gpus = mx.context.num_gpus() if hasattr(mx.context, "num_gpus") else 0
+        resolved = resolve_device("mxnet", device, gpus > 0, cpu_fallback)
+        self.ctx = mx.gpu(0) if resolved == "cuda" else mx.cpu()
+        self.loss = mx.gluon.loss.SoftmaxCrossEntropyLoss()
+
+    # --- the network -------------------------------------------------------------------------
+
+    def build(self, spec, input_shape, state):
+        nn = self.mx.gluon.nn
+        net, shape = nn.HybridSequential(), tuple(input_shape)
+        for layer, out_shape in zip(spec, layer_shapes(spec, input_shape), strict=True):
+            if isinstance(layer, Conv):
+                block = nn.Conv2D(
+                    layer.channels,
+                    layer.kernel,
+                    strides=layer.stride,
+                    padding=layer.padding,
+                    in_channels=shape[0],
+                )
+            elif isinstance(layer, Dense):
+                block = nn.Dense(layer.units, in_units=shape[0])
+            elif isinstance(layer, BatchNorm):
+                block = nn.BatchNorm(momentum=0.9, epsilon=1e-5, in_channels=shape[0])
+            elif isinstance(layer, Activation):
+                block = nn.Activation(layer.function)
+            elif isinstance(layer, Pool):
+                pool = {"max": nn.MaxPool2D, "avg": nn.AvgPool2D}[layer.kind]
+                block = pool(pool_size=layer.size, strides=layer.stride)
+            elif isinstance(layer, Flatten):
+                block = nn.Flatten()
+            elif isinstance(layer, Dropout):
+                block = nn.Dropout(layer.rate)
+            net.add(block)
+            shape = out_shape
+        net.initialize(ctx=self.ctx)
+        self.net = net
+        self._load_state(state)
+        if self.hybridize:
+            # Static graph and memory: the fastest mode measured for these small networks.
+            net.hybridize(static_alloc=True, static_shape=True)
+
+    def _blocks(self):
+        return [self.net[i] for i in range(len(self.net))]
+
+    def _stateful(self):
+        nn = self.mx.gluon.nn
+        result = []
+        for block in self._blocks():
+            if isinstance(block, nn.BatchNorm):
+                params = [block.gamma, block.beta, block.running_mean, block.running_var]
+                result.append(("batchnorm", params))
+            elif isinstance(block, nn.Conv2D | nn.Dense):
+                kind = "conv" if isinstance(block, nn.Conv2D) else "dense"
+                result.append((kind, [block.weight, block.bias]))
+        return result
+
+    def _load_state(self, state):
+        for (kind, params), (state_kind, arrays) in zip(self._stateful(), state, strict=True):
+            assert kind == state_kind, (kind, state_kind)
+            for param, array in zip(params, arrays, strict=True):
+                param.set_data(self.mx.nd.array(array, ctx=self.ctx, dtype="float32"))
+
+    def state(self):
+        return [
+            (kind, [p.data().asnumpy().copy() for p in params]) for kind, params in self._stateful()
+        ]
+
+    def parameter_count(self):
+        params = self.net.collect_params().values()
+        return sum(int(np.prod(p.shape)) for p in params if p.grad_req != "null")
+
+    # --- training ------------------------------------------------------------------------------
+
+    def configure_optimizer(self, settings):
+        name = {"sgd": "sgd", "nesterov": "nag", "adam": "adam"}[settings["optimizer"]]
+        options = {"learning_rate": settings["lr"], "wd": settings["weight_decay"]}
+        if name != "adam":
+            options["momentum"] = settings["momentum"]
+        self.trainer = self.mx.gluon.Trainer(self.net.collect_params(), name, options)
+
+    def seed(self, value):
+        self.mx.random.seed(value, ctx="all")
+
+    def to_batch(self, images, labels):
+        nd = self.mx.nd
+        return nd.array(images, ctx=self.ctx), nd.array(labels, ctx=self.ctx, dtype="float32")
+
+    def loader(self, images, labels, order, batch_size, workers, transform):
+        gluon = self.mx.gluon
+
+        class TransformedImages(gluon.data.Dataset):
+            def __len__(self):
+                return len(images)
+
+            def __getitem__(self, index):
+                return transform(images[index : index + 1])[0], np.float32(labels[index])
+
+        class Order(gluon.data.Sampler):
+            def __iter__(self):
+                return iter(order.tolist())
+
+            def __len__(self):
+                return len(order)
+
+        return gluon.data.DataLoader(
+            TransformedImages(),
+            batch_sampler=gluon.data.BatchSampler(Order(), batch_size, last_batch="keep"),
+            num_workers=workers,
+        )
+
+    def train_step(self, batch, timer):
+        mx = self.mx
+        x, y = batch
+        if x.context != self.ctx:
+            x, y = x.as_in_context(self.ctx), y.as_in_context(self.ctx)
+        with timer.phase("forward"):
+            with mx.autograd.record():
+                logits = self.net(x)
+                losses = self.loss(logits, y)
+            loss_sum = float(losses.sum().asscalar())
+            correct = int((logits.argmax(axis=1) == y).sum().asscalar())
+        with timer.phase("backward"):
+            losses.backward()  # the gradient of the summed loss; step() divides by the batch
+            mx.nd.waitall()
+        with timer.phase("step"):
+            self.trainer.step(x.shape[0])
+            mx.nd.waitall()
+        return loss_sum, correct
+
+    def predict(self, images):
+        return self.net(self.mx.nd.array(images, ctx=self.ctx)).asnumpy()
+
+    def feature_maps(self, images):
+        nn = self.mx.gluon.nn
+        x, maps, after_conv = self.mx.nd.array(images, ctx=self.ctx), [], False
+        for block in self._blocks():
+            x = block(x)
+            if isinstance(block, nn.Conv2D):
+                after_conv = True
+            elif after_conv and isinstance(block, nn.Activation):
+                maps.append(x.asnumpy())
+                after_conv = False
+        return maps
+
+    # --- files ---------------------------------------------------------------------------------
+
+    def save_weights(self, path):
+        self.net.save_parameters(path)
+
+    def save_checkpoint(self, path):
+        self.net.save_parameters(f"{path}.params")
+        self.trainer.save_states(f"{path}.states")
+
+    def load_checkpoint(self, path):
+        self.net.load_parameters(f"{path}.params", ctx=self.ctx)
+        self.trainer.load_states(f"{path}.states")
+
+    @property
+    def device(self):
+        if self.ctx.device_type == "gpu":
+            return "cuda:0"
+        return f"cpu ({os.environ.get('OMP_NUM_THREADS', '?')} threads)"
+
+    @property
+    def versions(self):
+        return {"mxnet": self.mx.__version__, "numpy": np.__version__}

@@ -1,0 +1,199 @@
+"""The PyTorch implementation of the backend interface."""
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from convstudy.backends import Backend, resolve_device
+from convstudy.models import (
+    Activation,
+    BatchNorm,
+    Conv,
+    Dense,
+    Dropout,
+    Flatten,
+    Pool,
+    layer_shapes,
+)
+
+
+class _ArrayDataset(torch.utils.data.Dataset):
+    """The textbook dataset: one stored uint8 image, transformed when it is fetched."""
+
+    def __init__(self, images, labels, transform):
+        self.images, self.labels, self.transform = images, labels, transform
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, index):
+        image = self.transform(self.images[index : index + 1])[0]
+        return torch.from_numpy(image), int(self.labels[index])
+
+
+class TorchBackend(Backend):
+    name = "torch"
+
+    def __init__(self, threads: int, device: str, cpu_fallback: bool = False):
+        torch.set_num_threads(threads)
+        self._device = torch.device(
+            resolve_device("torch", device, torch.cuda.is_available(), cpu_fallback)
+        )
+        self.net: nn.Sequential | None = None
+
+    # --- the network -------------------------------------------------------------------------
+
+    def build(self, spec, input_shape, state):
+        layers, shape = [], tuple(input_shape)
+        for layer, out_shape in zip(spec, layer_shapes(spec, input_shape), strict=True):
+            if isinstance(layer, Conv):
+                layers.append(
+                    nn.Conv2d(shape[0], layer.channels, layer.kernel, layer.stride, layer.padding)
+                )
+            elif isinstance(layer, Dense):
+                layers.append(nn.Linear(shape[0], layer.units))
+            elif isinstance(layer, BatchNorm):
+                # torch's momentum is the weight of the new batch: 1 - mxnet's 0.9.
+                norm = nn.BatchNorm2d if len(shape) == 3 else nn.BatchNorm1d
+                layers.append(norm(shape[0], eps=1e-5, momentum=0.1))
+            elif isinstance(layer, Activation):
+                layers.append({"relu": nn.ReLU, "sigmoid": nn.Sigmoid}[layer.function]())
+            elif isinstance(layer, Pool):
+                pool = {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}[layer.kind]
+                layers.append(pool(layer.size, layer.stride))
+            elif isinstance(layer, Flatten):
+                layers.append(nn.Flatten())
+            elif isinstance(layer, Dropout):
+                layers.append(nn.Dropout(layer.rate))
+            shape = out_shape
+        self.spec = spec
+        self.net = nn.Sequential(*layers)
+        self._load_state(state)
+        self.net.to(self._device)
+
+    def _stateful_modules(self):
+        kinds = (nn.Conv2d, nn.Linear, nn.BatchNorm1d, nn.BatchNorm2d)
+        return [m for m in self.net if isinstance(m, kinds)]
+
+    def _load_state(self, state):
+        with torch.no_grad():
+            for module, (kind, arrays) in zip(self._stateful_modules(), state, strict=True):
+                if kind == "batchnorm":
+                    targets = [module.weight, module.bias, module.running_mean, module.running_var]
+                else:
+                    targets = [module.weight, module.bias]
+                for target, array in zip(targets, arrays, strict=True):
+                    target.copy_(torch.from_numpy(np.asarray(array)))
+
+    def state(self):
+        result = []
+        for module in self._stateful_modules():
+            if isinstance(module, nn.BatchNorm1d | nn.BatchNorm2d):
+                tensors = [module.weight, module.bias, module.running_mean, module.running_var]
+                result.append(("batchnorm", [t.detach().cpu().numpy().copy() for t in tensors]))
+            else:
+                kind = "conv" if isinstance(module, nn.Conv2d) else "dense"
+                tensors = [module.weight, module.bias]
+                result.append((kind, [t.detach().cpu().numpy().copy() for t in tensors]))
+        return result
+
+    def parameter_count(self):
+        return sum(p.numel() for p in self.net.parameters() if p.requires_grad)
+
+    # --- training ------------------------------------------------------------------------------
+
+    def configure_optimizer(self, settings):
+        name, params = settings["optimizer"], self.net.parameters()
+        if name == "adam":
+            self.optimizer = torch.optim.Adam(
+                params, lr=settings["lr"], weight_decay=settings["weight_decay"]
+            )
+        else:
+            self.optimizer = torch.optim.SGD(
+                params,
+                lr=settings["lr"],
+                momentum=settings["momentum"],
+                nesterov=name == "nesterov",
+                weight_decay=settings["weight_decay"],
+            )
+
+    def seed(self, value):
+        torch.manual_seed(value)
+
+    def to_batch(self, images, labels):
+        x = torch.from_numpy(images).to(self._device)
+        y = torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(self._device)
+        return x, y
+
+    def loader(self, images, labels, order, batch_size, workers, transform):
+        return torch.utils.data.DataLoader(
+            _ArrayDataset(images, labels, transform),
+            batch_size=batch_size,
+            sampler=order.tolist(),
+            num_workers=workers,
+        )
+
+    def _sync(self):
+        if self._device.type == "cuda":
+            torch.cuda.synchronize()
+
+    def train_step(self, batch, timer):
+        x, y = batch
+        if x.device != self._device:
+            x, y = x.to(self._device), y.to(self._device)
+        self.net.train()
+        with timer.phase("forward"):
+            logits = self.net(x)
+            loss = F.cross_entropy(logits, y)
+            loss_sum = loss.item() * len(y)
+            correct = int((logits.argmax(dim=1) == y).sum())
+        with timer.phase("backward"):
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self._sync()
+        with timer.phase("step"):
+            self.optimizer.step()
+            self._sync()
+        return loss_sum, correct
+
+    @torch.no_grad()
+    def predict(self, images):
+        self.net.eval()
+        return self.net(torch.from_numpy(images).to(self._device)).cpu().numpy()
+
+    @torch.no_grad()
+    def feature_maps(self, images):
+        self.net.eval()
+        x, maps, after_conv = torch.from_numpy(images).to(self._device), [], False
+        for module in self.net:
+            x = module(x)
+            if isinstance(module, nn.Conv2d):
+                after_conv = True
+            elif after_conv and isinstance(module, nn.ReLU | nn.Sigmoid):
+                maps.append(x.cpu().numpy())
+                after_conv = False
+        return maps
+
+    # --- files ---------------------------------------------------------------------------------
+
+    def save_weights(self, path):
+        torch.save(self.net.state_dict(), path)
+
+    def save_checkpoint(self, path):
+        torch.save({"model": self.net.state_dict(), "optimizer": self.optimizer.state_dict()}, path)
+
+    def load_checkpoint(self, path):
+        saved = torch.load(path, map_location=self._device, weights_only=True)
+        self.net.load_state_dict(saved["model"])
+        self.optimizer.load_state_dict(saved["optimizer"])
+
+    @property
+    def device(self):
+        if self._device.type == "cuda":
+            return f"cuda:0 ({torch.cuda.get_device_name(0)})"
+        return f"cpu ({torch.get_num_threads()} threads)"
+
+    @property
+    def versions(self):
+        return {"torch": torch.__version__, "numpy": np.__version__}

@@ -1,0 +1,170 @@
+"""Photographs for the edge-detection section: a folder of the user's images, or six defaults.
+
+The defaults are real photographs shipped as data files inside the scikit-image wheel (public
+domain / CC0): astronaut, camera, coffee, chelsea, rocket, hubble_deep_field. Only the files are
+read: scikit-image is installed without its dependencies, so its code is never imported.
+
+A user's folder is listed without recursing into subfolders; hidden files (.DS_Store, ...) are
+ignored. What counts as an image is decided by OpenCV from each file's first bytes (its
+signature), not its extension, which is cheap enough to do when the workflow loads:
+  - a file no OpenCV decoder recognizes (notes.txt, a PDF, a sidecar .xmp) is SKIPPED with a
+    warning naming it: folders of photographs often carry such files, and they were never meant
+    as input;
+  - a file that looks like an image but cannot be decoded (truncated, corrupt) FAILS its job with
+    a message naming it: the user meant it as input, and silently leaving it out would make the
+    tables quietly describe fewer images than the folder holds.
+  - a missing folder, or one without any image, fails when the workflow loads.
+
+Colour becomes grey the standard way, ITU-R BT.601 luma Y = 0.299 R + 0.587 G + 0.114 B
+(cv2.cvtColor COLOR_BGR2GRAY), computed in floating point on values scaled to [0, 1].
+"""
+
+import importlib.util
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from convstudy.config import ConfigError
+
+SKIMAGE_SOURCE = "skimage"
+SKIMAGE_PHOTOGRAPHS = {
+    "astronaut": "astronaut.png",
+    "camera": "camera.png",
+    "coffee": "coffee.png",
+    "chelsea": "chelsea.png",
+    "rocket": "rocket.jpg",
+    "hubble_deep_field": "hubble_deep_field.jpg",
+}
+CONFIG_KEY = "edges.images"
+
+
+class ImageError(Exception):
+    """An image file cannot be read; the message names it and what to do."""
+
+
+@dataclass
+class ImageListing:
+    """The images found for a source, by name (file stem), and the files passed over, with why."""
+
+    images: dict[str, Path]
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+
+
+@dataclass
+class Photograph:
+    """One image ready for edge detection."""
+
+    name: str
+    path: Path
+    rgb: np.ndarray  # H x W x 3 float32 in [0, 1] for display (grey images repeated 3 times)
+    grey: np.ndarray  # H x W float64 in [0, 1]
+    original_size: tuple[int, int]  # height, width as stored, before any downscaling
+
+
+def skimage_data_dir() -> Path:
+    """scikit-image's data folder, located without importing the package."""
+    spec = importlib.util.find_spec("skimage")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(
+            f"{CONFIG_KEY}: {SKIMAGE_SOURCE!r} means the photographs shipped in scikit-image, "
+            "which is not installed. Install it (pip install --no-deps scikit-image==0.26.0, see "
+            f"envs/requirements-data.txt) or set {CONFIG_KEY} to a folder of your own images."
+        )
+    return Path(list(spec.submodule_search_locations)[0]) / "data"
+
+
+def list_images(source: str) -> ImageListing:
+    """The images of a source: 'skimage' (the six defaults) or a folder path (~ expanded).
+
+    Cheap: reads at most a few bytes per file. Raises ConfigError naming edges.images when the
+    source has no image to offer.
+    """
+    if source == SKIMAGE_SOURCE:
+        folder = skimage_data_dir()
+        images = {name: folder / filename for name, filename in SKIMAGE_PHOTOGRAPHS.items()}
+        missing = [str(path) for path in images.values() if not path.is_file()]
+        if missing:
+            raise ConfigError(
+                f"{CONFIG_KEY}: scikit-image is installed but lacks {', '.join(missing)}; "
+                f"reinstall scikit-image==0.26.0 or set {CONFIG_KEY} to a folder of your images."
+            )
+        return ImageListing(images)
+    return _list_folder(Path(os.path.expanduser(source)))
+
+
+def _list_folder(folder: Path) -> ImageListing:
+    import cv2
+
+    how_to_fix = (
+        f"Set {CONFIG_KEY} in config.yaml to a folder of images, or to {SKIMAGE_SOURCE!r} for "
+        "the six default photographs."
+    )
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise ConfigError(f"{CONFIG_KEY}: {folder} {what}. {how_to_fix}")
+    images: dict[str, Path] = {}
+    skipped: list[tuple[Path, str]] = []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        if not cv2.haveImageReader(str(path)):
+            skipped.append((path, "not an image OpenCV can read (unrecognized file signature)"))
+            continue
+        if path.stem in images:
+            raise ConfigError(
+                f"{CONFIG_KEY}: {images[path.stem].name} and {path.name} in {folder} would both "
+                f"be named {path.stem!r} in the results; rename one of them."
+            )
+        images[path.stem] = path
+    if not images:
+        passed_over = "".join(f"\n  - {path.name}: {why}" for path, why in skipped)
+        raise ConfigError(
+            f"{CONFIG_KEY}: {folder} holds no image file"
+            + (f"; passed over:{passed_over}\n" if skipped else ". ")
+            + how_to_fix
+        )
+    return ImageListing(images, skipped)
+
+
+def read_photograph(name: str, path: str | Path, max_side: int | None = None) -> Photograph:
+    """Decode an image file into display colour and grey, both scaled to [0, 1].
+
+    Integer images are divided by their type's maximum (255 or 65535). EXIF orientation is
+    applied, an alpha channel dropped. If max_side is set and the longer side exceeds it, the image
+    is shrunk to that size with area averaging (cv2.INTER_AREA), which does not alias.
+    """
+    import cv2
+
+    path = Path(path)
+    # ANYDEPTH keeps 16-bit images; ANYCOLOR keeps grey images grey; neither ignores EXIF.
+    decoded = cv2.imread(str(path), cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
+    if decoded is None:
+        raise ImageError(
+            f"{path}: looks like an image but cannot be decoded (truncated or corrupt?). Replace "
+            f"or remove it, or point {CONFIG_KEY} at another folder."
+        )
+    original_size = decoded.shape[:2]
+    if np.issubdtype(decoded.dtype, np.integer):
+        scaled = decoded.astype(np.float32) / np.iinfo(decoded.dtype).max
+    else:
+        scaled = decoded.astype(np.float32)
+    if max_side and max(original_size) > max_side:
+        factor = max_side / max(original_size)
+        size = (max(1, round(original_size[1] * factor)), max(1, round(original_size[0] * factor)))
+        scaled = cv2.resize(scaled, size, interpolation=cv2.INTER_AREA)
+    if scaled.ndim == 2:
+        grey = scaled
+        rgb = np.repeat(scaled[:, :, None], 3, axis=2)
+    elif scaled.shape[2] == 3:
+        grey = cv2.cvtColor(scaled, cv2.COLOR_BGR2GRAY)
+        rgb = cv2.cvtColor(scaled, cv2.COLOR_BGR2RGB)
+    elif scaled.shape[2] == 4:
+        grey = cv2.cvtColor(scaled, cv2.COLOR_BGRA2GRAY)
+        rgb = cv2.cvtColor(scaled, cv2.COLOR_BGRA2RGB)
+    else:
+        raise ImageError(f"{path}: has {scaled.shape[2]} channels; expected 1, 3 or 4")
+    return Photograph(
+        name, path, np.clip(rgb, 0.0, 1.0), grey.astype(np.float64), tuple(original_size)
+    )

@@ -1,0 +1,225 @@
+"""One training loop for every run, whatever the framework (in the spirit of d2l's train_ch6).
+
+A run is fully described by its resolved settings (convstudy.settings). The loop draws the
+sample order and initial weights itself (numpy, from the seed), so two runs that differ only in
+framework or data path see the same data in the same order from the same start. It writes a
+checkpoint after every epoch and resumes from it when rerun with the same settings.
+"""
+
+import hashlib
+import json
+import os
+import platform
+import resource
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from convstudy import backends, models
+from convstudy.data.cache import Dataset
+from convstudy.data.transforms import to_network_input
+from convstudy.timing import PhaseTimer
+
+PHASES = ("data", "forward", "backward", "step", "eval")
+
+
+@dataclass(frozen=True)
+class RunFiles:
+    metrics: Path  # metrics.json: per-epoch history, timings, settings, environment
+    predictions: Path  # predictions.npz: predicted and true test labels
+    weights: Path  # final weights, in the framework's own format
+    checkpoints: Path  # a folder outside the declared outputs, kept if the run is killed
+
+
+def settings_digest(settings: dict) -> str:
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
+    """The sample order of one epoch: a function of (seed, epoch) only, so a resumed run
+    visits the same samples as an uninterrupted one."""
+    return np.random.default_rng([seed, epoch]).permutation(n)
+
+
+def input_shape(settings: dict, dataset_shape: tuple[int, int, int]) -> tuple[int, int, int]:
+    channels, height, _ = dataset_shape
+    size = settings["image_size"] or height
+    return channels, size, size
+
+
+def train(settings: dict, dataset: Dataset, files: RunFiles, log=print) -> dict:
+    """Train one run to completion (resuming if a checkpoint matches) and write its outputs."""
+    dataset = dataset.subset(settings["train_limit"], settings["test_limit"])
+    shape = input_shape(settings, dataset.image_shape)
+    spec = models.build_spec(settings["model"], settings, dataset.num_classes)
+    backend = backends.create(
+        settings["framework"],
+        settings["threads"],
+        settings["device"],
+        settings["cpu_fallback"],
+        settings["hybridize"],
+    )
+    backend.build(spec, shape, models.initial_state(spec, shape, settings["seed"]))
+    backend.configure_optimizer(settings)
+
+    digest = settings_digest(settings)
+    history, start = _resume(backend, files.checkpoints, digest, log)
+    n_train = len(dataset.train_labels)
+    log(
+        f"{settings['run']}: {backend.parameter_count():,} parameters on {backend.device}, "
+        f"{n_train} training / {len(dataset.test_labels)} test images of shape {shape}, "
+        f"{settings['data_path']} data path"
+    )
+    for epoch in range(start, settings["epochs"]):
+        backend.seed(settings["seed"] * 1000 + epoch)
+        record, predicted = _train_epoch(backend, settings, dataset, epoch)
+        history.append(record)
+        log(
+            f"epoch {epoch + 1}/{settings['epochs']}: loss {record['train_loss']:.4f}, "
+            f"train acc {record['train_accuracy']:.4f}, test acc {record['test_accuracy']:.4f}, "
+            f"{record['seconds']['total']:.1f} s, {record['images_per_second']:,.0f} images/s"
+        )
+        _save_checkpoint(backend, files.checkpoints, digest, history, predicted)
+    predicted = _load_predictions(files.checkpoints)
+
+    metrics = {
+        "run": settings["run"],
+        "settings": settings,
+        "settings_digest": digest,
+        "parameters": backend.parameter_count(),
+        "parameters_from_spec": models.parameter_count(spec, shape),
+        "device": backend.device,
+        "versions": {**backend.versions, "python": platform.python_version()},
+        "peak_memory_mb": _peak_memory_mb(),
+        "epochs": history,
+        "final": {
+            "train_loss": history[-1]["train_loss"],
+            "train_accuracy": history[-1]["train_accuracy"],
+            "test_accuracy": history[-1]["test_accuracy"],
+            "images_per_second": float(np.median([h["images_per_second"] for h in history])),
+            "epoch_seconds": float(np.median([h["seconds"]["total"] for h in history])),
+        },
+    }
+    files.weights.parent.mkdir(parents=True, exist_ok=True)
+    backend.save_weights(str(files.weights))
+    np.savez(files.predictions, predicted=predicted, labels=dataset.test_labels)
+    files.metrics.write_text(json.dumps(metrics, indent=1))
+    shutil.rmtree(files.checkpoints, ignore_errors=True)
+    return metrics
+
+
+def _batches(backend, settings, dataset: Dataset, order: np.ndarray):
+    """Yield framework batches in `order`, by the run's data path."""
+    images, labels, size = dataset.train_images, dataset.train_labels, settings["image_size"]
+    batch_size = settings["batch_size"]
+    if settings["data_path"] == "loader":
+        yield from backend.loader(
+            images,
+            labels,
+            order,
+            batch_size,
+            settings["workers"],
+            lambda image: to_network_input(image, size),
+        )
+        return
+    for begin in range(0, len(order), batch_size):
+        chosen = order[begin : begin + batch_size]
+        yield backend.to_batch(to_network_input(images[chosen], size), labels[chosen])
+
+
+def _train_epoch(backend, settings, dataset: Dataset, epoch: int):
+    timer = PhaseTimer()
+    n_train = len(dataset.train_labels)
+    order = epoch_order(settings["seed"], epoch, n_train)
+    loss_sum = correct = 0.0
+    started = time.perf_counter()
+    batches = iter(_batches(backend, settings, dataset, order))
+    while True:
+        with timer.phase("data"):
+            batch = next(batches, None)
+        if batch is None:
+            break
+        batch_loss, batch_correct = backend.train_step(batch, timer)
+        loss_sum += batch_loss
+        correct += batch_correct
+    train_seconds = time.perf_counter() - started
+    if not np.isfinite(loss_sum):
+        raise FloatingPointError(
+            f"epoch {epoch + 1}: the training loss is {loss_sum}; the run diverged "
+            f"(learning rate {settings['lr']} is too high for this setting)"
+        )
+    with timer.phase("eval"):
+        predicted = _predict(backend, settings, dataset.test_images)
+    test_accuracy = float(np.mean(predicted == dataset.test_labels))
+    seconds = {phase: timer.seconds.get(phase, 0.0) for phase in PHASES}
+    seconds["train"] = train_seconds
+    seconds["total"] = time.perf_counter() - started
+    record = {
+        "epoch": epoch + 1,
+        "train_loss": loss_sum / n_train,
+        "train_accuracy": correct / n_train,
+        "test_accuracy": test_accuracy,
+        "seconds": seconds,
+        "images_per_second": n_train / train_seconds,
+    }
+    return record, predicted
+
+
+def _predict(backend, settings, images: np.ndarray) -> np.ndarray:
+    step = settings["eval_batch_size"]
+    return np.concatenate(
+        [
+            backend.predict(to_network_input(images[i : i + step], settings["image_size"])).argmax(
+                1
+            )
+            for i in range(0, len(images), step)
+        ]
+    )
+
+
+def _peak_memory_mb() -> dict:
+    # ru_maxrss is in KiB on Linux; children are the data-loader worker processes.
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"process": round(own, 1), "largest_worker": round(workers, 1)}
+
+
+# --- checkpoints: one folder per finished epoch, named by progress.json (replaced atomically) ---
+
+
+def _save_checkpoint(backend, folder: Path, digest: str, history: list, predicted) -> None:
+    epoch = history[-1]["epoch"]
+    target = folder / f"epoch{epoch}"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    backend.save_checkpoint(str(target / "state"))
+    np.save(target / "predictions.npy", predicted)
+    progress = folder / "progress.json"
+    temporary = folder / "progress.json.part"
+    temporary.write_text(json.dumps({"digest": digest, "epoch": epoch, "history": history}))
+    os.replace(temporary, progress)
+    for old in folder.glob("epoch*"):
+        if old != target:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _resume(backend, folder: Path, digest: str, log) -> tuple[list, int]:
+    progress = folder / "progress.json"
+    if not progress.exists():
+        return [], 0
+    saved = json.loads(progress.read_text())
+    if saved["digest"] != digest:
+        log(f"discarding a checkpoint of other settings in {folder}")
+        shutil.rmtree(folder)
+        return [], 0
+    backend.load_checkpoint(str(folder / f"epoch{saved['epoch']}" / "state"))
+    log(f"resuming after epoch {saved['epoch']} from {folder}")
+    return saved["history"], saved["epoch"]
+
+
+def _load_predictions(folder: Path) -> np.ndarray:
+    saved = json.loads((folder / "progress.json").read_text())
+    return np.load(folder / f"epoch{saved['epoch']}" / "predictions.npy")

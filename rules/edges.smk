@@ -1,0 +1,82 @@
+# Section 1: edge detection with hand-designed kernels (Prewitt and Sobel, four orientations) on
+# the photographs named by edges.images in config.yaml. Target: snakemake --cores 2 section_edges
+
+import re
+
+from convstudy.images import list_images as list_edge_images
+
+# Listed when the workflow loads (a few bytes per file), so the per-image targets are known and a
+# missing or empty folder fails at once, naming edges.images.
+EDGES = {"images": "skimage", "max_side": 1024, **config.get("edges", {})}
+EDGE_IMAGES = list_edge_images(EDGES["images"])
+for _path, _why in EDGE_IMAGES.skipped:
+    logger.warning(f"edges.images: skipping {_path}: {_why}")
+
+
+rule edges_image:
+    """One photograph through every kernel, by numpy and by OpenCV: grid figure, energy rows."""
+    input:
+        image=lambda w: EDGE_IMAGES.images[w.image],
+    output:
+        figure=report(
+            "results/figures/edges/{image}.png",
+            caption="../report/edges_image.rst",
+            category="1. Edge detection",
+            subcategory="Per image",
+        ),
+        table="results/tables/edges/{image}.csv",
+    log:
+        "results/logs/edges/{image}.log",
+    benchmark:
+        "results/benchmarks/edges/{image}.tsv"
+    wildcard_constraints:
+        image="|".join(re.escape(name) for name in EDGE_IMAGES.images),
+    params:
+        max_side=EDGES["max_side"] or None,
+    threads: 1
+    resources:
+        mem_mb=1500,
+    script:
+        "../scripts/edges_image.py"
+
+
+rule edges_summary:
+    """Edge energy per orientation of every image in one table and chart, and the kernels."""
+    input:
+        tables=expand("results/tables/edges/{image}.csv", image=EDGE_IMAGES.images),
+    output:
+        table=report(
+            "results/tables/edge_energy.csv",
+            caption="../report/edge_energy_table.rst",
+            category="1. Edge detection",
+            subcategory="Summary",
+        ),
+        markdown="results/tables/edge_energy.md",
+        energy_figure=report(
+            "results/figures/edge_energy.png",
+            caption="../report/edge_energy_figure.rst",
+            category="1. Edge detection",
+            subcategory="Summary",
+        ),
+        kernels_figure=report(
+            "results/figures/edge_kernels.png",
+            caption="../report/edge_kernels.rst",
+            category="1. Edge detection",
+            subcategory="Summary",
+        ),
+    log:
+        "results/logs/edges_summary.log",
+    params:
+        skipped=[(str(path), why) for path, why in EDGE_IMAGES.skipped],
+    threads: 1
+    resources:
+        mem_mb=1000,
+    script:
+        "../scripts/edges_summary.py"
+
+
+rule section_edges:
+    """Section 1's figures and tables."""
+    input:
+        expand("results/figures/edges/{image}.png", image=EDGE_IMAGES.images),
+        rules.edges_summary.output,

@@ -1,0 +1,7 @@
+from convstudy.logs import rule_log
+from convstudy.sections.conv_shapes import build_conv_shapes
+
+with rule_log(snakemake.log[0]) as log:
+    build_conv_shapes(
+        snakemake.output.table, snakemake.output.markdown, snakemake.output.figure, log
+    )

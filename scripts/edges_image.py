@@ -1,0 +1,12 @@
+from convstudy.logs import rule_log
+from convstudy.sections.edges import build_image_edges
+
+with rule_log(snakemake.log[0]) as log:
+    build_image_edges(
+        snakemake.wildcards.image,
+        snakemake.input.image,
+        snakemake.params.max_side,
+        snakemake.output.figure,
+        snakemake.output.table,
+        log,
+    )

@@ -1,0 +1,13 @@
+from convstudy.logs import rule_log
+from convstudy.sections.edges import build_edge_summary
+
+with rule_log(snakemake.log[0]) as log:
+    build_edge_summary(
+        snakemake.input.tables,
+        snakemake.output.table,
+        snakemake.output.markdown,
+        snakemake.output.energy_figure,
+        snakemake.output.kernels_figure,
+        snakemake.params.skipped,
+        log,
+    )

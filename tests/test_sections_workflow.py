@@ -1,0 +1,129 @@
+"""Sections 1-3 built through Snakemake from an empty results/, and bad image folders."""
+
+import cv2
+import numpy as np
+import pandas as pd
+import pytest
+
+from convstudy.images import SKIMAGE_PHOTOGRAPHS
+from convstudy.kernels import FAMILIES, ORIENTATIONS
+from convstudy.sections.conv1x1 import (
+    SHAPES_1X1,
+    TABLE_COLUMNS_1X1,
+    TABLE_COLUMNS_IM2COL,
+)
+from convstudy.sections.conv_shapes import CASES
+from convstudy.sections.edges import TABLE_COLUMNS
+from tests.conftest import run_snakemake
+
+pytestmark = pytest.mark.slow
+
+
+def test_section_edges_on_the_default_photographs(tmp_path):
+    run_snakemake(tmp_path, "--cores", "2", "section_edges")
+    results = tmp_path / "results"
+    for name in SKIMAGE_PHOTOGRAPHS:
+        assert (results / "figures" / "edges" / f"{name}.png").stat().st_size > 10_000
+    for figure in ("edge_energy.png", "edge_kernels.png"):
+        assert (results / "figures" / figure).is_file()
+    table = pd.read_csv(results / "tables" / "edge_energy.csv")
+    assert list(table.columns) == TABLE_COLUMNS
+    assert len(table) == len(SKIMAGE_PHOTOGRAPHS) * len(FAMILIES) * len(ORIENTATIONS)
+    assert set(table["image"]) == set(SKIMAGE_PHOTOGRAPHS)
+    shares = table.groupby(["image", "family"])["share"].sum()
+    np.testing.assert_allclose(shares, 1.0)
+    assert (table["energy"] > 0).all()
+    assert table["max_abs_diff_vs_cv2"].max() < 1e-9
+    assert "| image" in (results / "tables" / "edge_energy.md").read_text()
+    assert not list(results.rglob("*.part"))
+
+
+def test_section_conv_shapes(tmp_path):
+    run_snakemake(tmp_path, "--cores", "2", "section_conv_shapes")
+    table = pd.read_csv(tmp_path / "results" / "tables" / "conv_shapes.csv")
+    assert list(table["case"]) == [case.name for case in CASES]
+    assert table["shapes_agree"].all()
+    original = table.iloc[0]
+    assert original["formula_shape"] == original["torch_shape"] == "2x4x360x480"
+    assert original["gluon_weight_before_first_call"] == "4x0x3x3"
+    assert original["gluon_weight_after_first_call"] == "4x3x3x3"
+    assert "crop" in original["note"]
+    differences = table.filter(like="max_abs_diff_")
+    assert list(differences.columns) == [
+        "max_abs_diff_gluon_vs_loop",
+        "max_abs_diff_nd_vs_loop",
+        "max_abs_diff_torch_vs_loop",
+        "max_abs_diff_frameworks_full",
+    ]
+    assert differences.to_numpy().max() < 1e-4
+    assert (tmp_path / "results" / "figures" / "conv_shapes_agreement.png").is_file()
+
+
+def test_section_conv1x1(tmp_path):
+    run_snakemake(tmp_path, "--cores", "2", "section_conv1x1")
+    tables = tmp_path / "results" / "tables"
+    timing = pd.read_csv(tables / "conv1x1_timing.csv")
+    assert list(timing.columns) == TABLE_COLUMNS_1X1
+    assert len(timing) == len(SHAPES_1X1) * 5
+    ran = timing.dropna(subset=["median_seconds"])
+    assert set(ran["implementation"]) == {"matmul_nhwc", "loops", "gluon", "nd", "torch"}
+    assert ran["max_abs_diff"].max() < 1e-4 and (ran["median_seconds"] > 0).all()
+    assert timing.loc[timing["median_seconds"].isna(), "note"].str.startswith("not run").all()
+    im2col = pd.read_csv(tables / "im2col.csv")
+    assert list(im2col.columns) == TABLE_COLUMNS_IM2COL
+    assert len(im2col) == len(CASES) * 4
+    assert im2col["max_abs_diff_vs_torch"].max() < 1e-4
+    for figure in ("conv1x1_timing.png", "im2col_timing.png"):
+        assert (tmp_path / "results" / "figures" / figure).is_file()
+
+
+def test_a_users_folder_skips_non_images_with_a_warning(tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    rng = np.random.default_rng(1)
+    cv2.imwrite(str(photos / "noise.png"), rng.integers(0, 256, (40, 60, 3), dtype=np.uint8))
+    cv2.imwrite(
+        str(photos / "disc.jpg"), cv2.circle(np.zeros((50, 50), np.uint8), (25, 25), 15, 255, -1)
+    )
+    (photos / "notes.txt").write_text("taken in 2024")
+    config = {"edges": {"images": str(photos)}}
+    result = run_snakemake(tmp_path / "work", "--cores", "2", "section_edges", config=config)
+    assert "edges.images: skipping" in result.output and "notes.txt" in result.output
+    table = pd.read_csv(tmp_path / "work" / "results" / "tables" / "edge_energy.csv")
+    assert set(table["image"]) == {"noise", "disc"}
+    log = (tmp_path / "work" / "results" / "logs" / "edges_summary.log").read_text()
+    assert "notes.txt" in log
+
+
+def test_a_corrupt_image_fails_its_job_naming_the_file(tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    whole = cv2.imencode(".png", np.full((64, 64), 200, np.uint8))[1].tobytes()
+    (photos / "broken.png").write_bytes(whole[:40])
+    result = run_snakemake(
+        tmp_path / "work",
+        "--cores",
+        "1",
+        "section_edges",
+        config={"edges": {"images": str(photos)}},
+        check=False,
+    )
+    assert result.returncode != 0
+    log = (tmp_path / "work" / "results" / "logs" / "edges" / "broken.log").read_text()
+    assert "broken.png: looks like an image but cannot be decoded" in log
+    assert not (tmp_path / "work" / "results" / "figures" / "edges" / "broken.png").exists()
+
+
+@pytest.mark.parametrize("folder", ["missing", "empty"])
+def test_a_missing_or_empty_folder_fails_at_once_naming_the_key(tmp_path, folder):
+    (tmp_path / "empty").mkdir()
+    result = run_snakemake(
+        tmp_path / "work",
+        "-n",
+        "section_edges",
+        config={"edges": {"images": str(tmp_path / folder)}},
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "edges.images:" in result.output
+    assert ("does not exist" if folder == "missing" else "holds no image file") in result.output

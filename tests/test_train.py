@@ -1,0 +1,231 @@
+"""The training loop: deterministic, the same on both data paths, resumable, checked settings."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from convstudy import settings as run_settings
+from convstudy.config import ConfigError, apply_preset, deep_merge
+from convstudy.data.cache import Dataset
+from convstudy.train import RunFiles, train
+from tests import synthetic
+from tests.conftest import REPO, run_snakemake
+
+
+def quick_config(**scale):
+    config = apply_preset(yaml.safe_load((REPO / "config.yaml").read_text()) | {"preset": "quick"})
+    return deep_merge(config, {"scale": scale})
+
+
+def synthetic_dataset(n_train=512, n_test=128, seed=0, classes=10):
+    rng = np.random.default_rng(seed)
+    train_images, train_labels = synthetic.labelled_images(n_train, 28, 28, 1, classes, rng)
+    test_images, test_labels = synthetic.labelled_images(n_test, 28, 28, 1, classes, rng)
+    return Dataset(
+        "fashion_mnist",
+        train_images,
+        train_labels,
+        test_images,
+        test_labels,
+        [str(c) for c in range(classes)],
+    )
+
+
+def run_once(tmp_path, arm, dataset, name="run", **scale):
+    dataset_name, model, framework, variant = run_settings.parse_arm(arm, "test")
+    config = quick_config(**{"epochs": 2, **scale})
+    settings = run_settings.resolve(
+        config, run_settings.Run(dataset_name, model, framework, variant, 0)
+    )
+    folder = tmp_path / name
+    files = RunFiles(
+        folder / "metrics.json",
+        folder / "predictions.npz",
+        folder / "model.weights",
+        folder / "checkpoints",
+    )
+    metrics = train(settings, dataset, files, log=lambda _: None)
+    return metrics, np.load(files.predictions)["predicted"], files
+
+
+def numbers(metrics):
+    """What must not change between identical runs (not the timings)."""
+    return [(e["train_loss"], e["train_accuracy"], e["test_accuracy"]) for e in metrics["epochs"]]
+
+
+@pytest.mark.parametrize("framework", ["mxnet", "torch"])
+def test_same_run_twice_gives_identical_numbers_and_predictions(tmp_path, framework):
+    dataset = synthetic_dataset()
+    arm = f"fashion_mnist/lenet-{framework}/batchnorm"
+    first, predicted_first, files = run_once(tmp_path, arm, dataset, "first")
+    second, predicted_second, _ = run_once(tmp_path, arm, dataset, "second")
+    assert numbers(first) == numbers(second)
+    np.testing.assert_array_equal(predicted_first, predicted_second)
+    # It learned the synthetic classes (chance is 0.1), and wrote what it should.
+    assert first["final"]["train_accuracy"] > 0.5
+    assert first["parameters"] == first["parameters_from_spec"]
+    assert files.weights.stat().st_size > 0 and not files.checkpoints.exists()
+    epoch = first["epochs"][0]
+    assert set(epoch["seconds"]) >= {"data", "forward", "backward", "step", "eval", "total"}
+    assert epoch["images_per_second"] > 0 and first["peak_memory_mb"]["process"] > 0
+
+
+@pytest.mark.parametrize("framework", ["mxnet", "torch"])
+def test_loader_path_with_workers_trains_identically_to_memory_path(tmp_path, framework):
+    dataset = synthetic_dataset(n_train=300)
+    memory, predicted_memory, _ = run_once(
+        tmp_path, f"fashion_mnist/lenet-{framework}/base", dataset, "m"
+    )
+    loader, predicted_loader, _ = run_once(
+        tmp_path, f"fashion_mnist/lenet-{framework}/workers_2", dataset, "l"
+    )
+    assert loader["settings"]["data_path"] == "loader" and loader["settings"]["workers"] == 2
+    assert numbers(memory) == numbers(loader)
+    np.testing.assert_array_equal(predicted_memory, predicted_loader)
+
+
+def test_frameworks_start_from_the_same_weights_and_agree_early(tmp_path):
+    dataset = synthetic_dataset(n_train=256)
+    mxnet, _, _ = run_once(tmp_path, "fashion_mnist/lenet-mxnet/base", dataset, "a", epochs=1)
+    torch, _, _ = run_once(tmp_path, "fashion_mnist/lenet-torch/base", dataset, "b", epochs=1)
+    # Same initial weights, same order, same maths: only float rounding differs.
+    assert mxnet["epochs"][0]["train_loss"] == pytest.approx(
+        torch["epochs"][0]["train_loss"], rel=1e-3
+    )
+
+
+def test_changed_setting_never_resumes_a_stale_checkpoint(tmp_path):
+    dataset = synthetic_dataset(n_train=256)
+    _, _, files = run_once(tmp_path, "fashion_mnist/lenet-torch/base", dataset, "x", epochs=1)
+    files.checkpoints.mkdir(parents=True)
+    (files.checkpoints / "progress.json").write_text(
+        json.dumps({"digest": "0" * 16, "epoch": 1, "history": [{"stale": True}]})
+    )
+    metrics, _, _ = run_once(tmp_path, "fashion_mnist/lenet-torch/base", dataset, "x", epochs=1)
+    assert "stale" not in metrics["epochs"][0]
+
+
+# --- through Snakemake -------------------------------------------------------------------------
+
+RESUME_RUN = "fashion_mnist/lenet-mxnet/batchnorm/seed0"
+
+
+def test_killed_run_resumes_and_ends_with_the_uninterrupted_numbers(tmp_path, synthetic_sources):
+    big = synthetic.write_idx_dataset(tmp_path / "fashion", n_train=6000, n_test=500, seed=4)
+    config = {
+        "datasets": dict(
+            synthetic_sources,
+            fashion_mnist={"sources": [{"path": str(tmp_path / "fashion")}], "content_md5": big},
+        ),
+        "scale": {"seeds": [0], "epochs": 5, "train_limit": None, "test_limit": None},
+    }
+    target = f"results/runs/{RESUME_RUN}/metrics.json"
+    # Uninterrupted reference.
+    run_snakemake(tmp_path / "whole", "--cores", "1", target, config=config)
+    reference = json.loads((tmp_path / "whole" / target).read_text())
+
+    # Interrupted: kill Snakemake and its job (the whole process group) after epoch 2.
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    (killed / "config.yaml").write_text(
+        yaml.safe_dump(deep_merge(yaml.safe_load((REPO / "config.yaml").read_text()), config))
+    )
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--snakefile",
+            str(REPO / "Snakefile"),
+            "--directory",
+            str(killed),
+            "--configfile",
+            str(killed / "config.yaml"),
+            "--cores",
+            "1",
+            target,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    progress = killed / "results" / "checkpoints" / RESUME_RUN / "progress.json"
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        if progress.exists() and json.loads(progress.read_text())["epoch"] >= 2:
+            break
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    finished = json.loads(progress.read_text())["epoch"]
+    assert 2 <= finished < 5, "the kill must land mid-run"
+    assert not (killed / target).exists()
+
+    run_snakemake(killed, "--unlock", config=config)
+    result = run_snakemake(killed, "--cores", "1", "--rerun-incomplete", target, config=config)
+    log = (killed / "results/logs/runs" / f"{RESUME_RUN}.log").read_text()
+    assert f"resuming after epoch {finished}" in log
+    resumed = json.loads((killed / target).read_text())
+    assert numbers(resumed) == numbers(reference)
+    for name in ("predictions.npz",):
+        a = np.load(tmp_path / "whole" / Path(target).parent / name)["predicted"]
+        b = np.load(killed / Path(target).parent / name)["predicted"]
+        np.testing.assert_array_equal(a, b)
+    assert result.returncode == 0
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            {"comparisons": {"x": {"title": "x", "runs": ["mnist/lenet-mxnet/nope"]}}},
+            "unknown variant 'nope'",
+        ),
+        ({"variants": {"base": {"batch_size": 0}}}, "batch_size"),
+        ({"train": {"lr": "fast"}}, "'fast' is not of type 'number'"),
+        (
+            {
+                "comparisons": {"x": {"title": "x", "runs": ["mnist/alexnet-torch/small"]}},
+                "variants": {"small": {"image_size": 28}},
+            },
+            "alexnet does not fit mnist images of 28x28",
+        ),
+        (
+            {
+                "variants": {"w": {"workers": 2}},
+                "comparisons": {"x": {"title": "x", "runs": ["mnist/lenet-torch/w"]}},
+            },
+            "workers: 2 needs data_path: loader",
+        ),
+        (
+            {"comparisons": {"x": {"title": "x", "runs": ["mnist/lenet-jax/base"]}}},
+            "unknown framework 'jax'",
+        ),
+    ],
+)
+def test_bad_settings_fail_at_load_naming_the_setting(tmp_path, synthetic_sources, change, message):
+    config = deep_merge({"datasets": synthetic_sources}, change)
+    result = run_snakemake(tmp_path, "-n", "--cores", "1", config=config, check=False)
+    assert result.returncode != 0
+    assert message in result.output, result.output[-2000:]
+
+
+def test_resolve_layers_model_variant_and_scale():
+    config = quick_config()
+    settings = run_settings.resolve(
+        config, run_settings.Run("cifar100_fine", "alexnet", "torch", "batch_64+lr_0.03", 1)
+    )
+    assert settings["lr"] == 0.03 and settings["batch_size"] == 64
+    assert settings["image_size"] == 224 and settings["width"] == 0.0625
+    assert settings["epochs"] == 2 and settings["train_limit"] == 1000
+    assert settings["run"] == "cifar100_fine/alexnet-torch/batch_64+lr_0.03/seed1"
+    with pytest.raises(ConfigError, match="unknown variant"):
+        run_settings.resolve(config, run_settings.Run("mnist", "lenet", "torch", "zzz", 0))
