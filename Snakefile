@@ -12,6 +12,10 @@ configfile: "config.yaml"
 validate(config, "schemas/config.schema.yaml")
 
 
+# `snakemake --report report.html`: Snakemake's own report, captions in report/, by section.
+report: "report/workflow.rst"
+
+
 # Used by every job under `--sdm conda`; envs/setup.sh installs the same stack into .venv.
 conda: "envs/environment.yaml"
 
@@ -22,6 +26,8 @@ include: "rules/edges.smk"
 include: "rules/conv_shapes.smk"
 include: "rules/conv1x1.smk"
 include: "rules/train.smk"
+include: "rules/analysis.smk"
+include: "rules/report.smk"
 
 
 rule all:
@@ -31,3 +37,4 @@ rule all:
         rules.section_edges.input,
         rules.section_conv_shapes.input,
         rules.section_conv1x1.input,
+        rules.report.output,

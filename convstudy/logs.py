@@ -2,6 +2,7 @@
 
 import sys
 import time
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,8 +21,13 @@ def rule_log(path: str | Path | None):
         if stream:
             stream.write(line + "\n")
 
+    def show_warning(message, category, filename, lineno, file=None, line=None):
+        log(f"WARNING: {message}")
+
     try:
-        yield log
+        with warnings.catch_warnings():
+            warnings.showwarning = show_warning  # warnings land in the log too
+            yield log
     except Exception as error:
         log(f"FAILED: {error}")
         raise

@@ -49,12 +49,21 @@ def parse_arm(text: str, where: str) -> tuple[str, str, str, str]:
 
 
 def comparison_runs(config: dict, name: str) -> list[Run]:
-    """Every run (each arm, each seed) that a declared comparison needs."""
+    """Every run (each arm, each seed) that a declared comparison needs, its reference arm's
+    (drawn beside the arms) last."""
     comparison = config["comparisons"][name]
     seeds = comparison.get("seeds") or config["scale"]["seeds"]
+    arms = [(text, f"comparisons.{name}.runs[{i}]") for i, text in enumerate(comparison["runs"])]
+    if comparison.get("reference") in comparison["runs"]:
+        raise ConfigError(
+            f"comparisons.{name}.reference: {comparison['reference']!r} is already one of its "
+            "runs; a reference is an extra arm drawn beside them"
+        )
+    if comparison.get("reference"):
+        arms.append((comparison["reference"], f"comparisons.{name}.reference"))
     runs = []
-    for index, text in enumerate(comparison["runs"]):
-        dataset, model, framework, variant = parse_arm(text, f"comparisons.{name}.runs[{index}]")
+    for text, where in arms:
+        dataset, model, framework, variant = parse_arm(text, where)
         runs.extend(Run(dataset, model, framework, variant, seed) for seed in seeds)
     return runs
 

@@ -75,7 +75,7 @@ def train(settings: dict, dataset: Dataset, files: RunFiles, log=print) -> dict:
     )
     for epoch in range(start, settings["epochs"]):
         backend.seed(settings["seed"] * 1000 + epoch)
-        record, predicted = _train_epoch(backend, settings, dataset, epoch)
+        record, predicted = train_epoch(backend, settings, dataset, epoch)
         history.append(record)
         log(
             f"epoch {epoch + 1}/{settings['epochs']}: loss {record['train_loss']:.4f}, "
@@ -92,6 +92,8 @@ def train(settings: dict, dataset: Dataset, files: RunFiles, log=print) -> dict:
         "parameters": backend.parameter_count(),
         "parameters_from_spec": models.parameter_count(spec, shape),
         "device": backend.device,
+        # What a scheduler assigned (Slurm sets it for a job given a GPU).
+        "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
         "versions": {**backend.versions, "python": platform.python_version()},
         "peak_memory_mb": _peak_memory_mb(),
         "epochs": history,
@@ -130,7 +132,7 @@ def _batches(backend, settings, dataset: Dataset, order: np.ndarray):
         yield backend.to_batch(to_network_input(images[chosen], size), labels[chosen])
 
 
-def _train_epoch(backend, settings, dataset: Dataset, epoch: int):
+def train_epoch(backend, settings, dataset: Dataset, epoch: int):
     timer = PhaseTimer()
     n_train = len(dataset.train_labels)
     order = epoch_order(settings["seed"], epoch, n_train)

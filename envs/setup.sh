@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up everything the workflow needs, idempotently:
 #   system packages (when root): OpenMP runtime for mxnet, Fashion-MNIST for offline runs
-#                                (and with --tests: Chromium for the report test)
+#                                (and with --tests: Chromium and its driver for the report test)
 #   .venv/: a project-local virtual environment on Python 3.11 with the pinned stack
+#           (and with --tests: envs/requirements-tests.txt)
 # Usage: envs/setup.sh [--tests]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +20,7 @@ started=$SECONDS
 
 # --- system packages ----------------------------------------------------------------------------
 packages=(libgomp1 libquadmath0 dataset-fashion-mnist)
-$with_tests && packages+=(chromium)
+$with_tests && packages+=(chromium chromium-driver)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
@@ -78,6 +79,18 @@ else
     "${pip[@]}" install --no-cache-dir --no-deps -r envs/requirements-data.txt
     "${pip[@]}" install --no-deps -e .
     echo "$wanted" > "$stamp"
+fi
+if $with_tests; then
+    tests_stamp=.venv/.requirements-tests.md5
+    wanted_tests=$(cat envs/requirements-tests.txt "$stamp" | md5sum | cut -d' ' -f1)
+    if [ "$(cat "$tests_stamp" 2>/dev/null)" = "$wanted_tests" ]; then
+        say "test-only python packages up to date"
+    else
+        say "installing the test-only Python packages (envs/requirements-tests.txt)"
+        .venv/bin/python -m pip --disable-pip-version-check -q install --no-cache-dir \
+            -r envs/requirements-tests.txt
+        echo "$wanted_tests" > "$tests_stamp"
+    fi
 fi
 .venv/bin/python -c 'import mxnet, torch, cv2, snakemake' 2>/dev/null \
     || { echo "[setup] the environment does not import; delete .venv and run again" >&2; exit 1; }

@@ -16,9 +16,13 @@ from convstudy.data.catalog import IDX_FILES
 from convstudy.data.sources import md5
 
 
-def labelled_images(n, height, width, channels, classes, rng):
+def labelled_images(n, height, width, channels, classes, rng, pattern_seed=0):
+    """n images of `classes` classes: one fixed pattern per class (the same for every split
+    drawn with the same pattern_seed, so what is learned on train holds on test) plus noise."""
     labels = rng.integers(0, classes, size=n)
-    templates = rng.integers(0, 256, size=(classes, height, width, channels))
+    templates = np.random.default_rng(pattern_seed).integers(
+        0, 256, size=(classes, height, width, channels)
+    )
     noise = rng.integers(-40, 41, size=(n, height, width, channels))
     images = np.clip(templates[labels] + noise, 0, 255).astype(np.uint8)
     return images, labels
@@ -29,8 +33,8 @@ def write_idx_dataset(folder, n_train=600, n_test=200, seed=0, compress=True) ->
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    train = labelled_images(n_train, 28, 28, 1, 10, rng)
-    test = labelled_images(n_test, 28, 28, 1, 10, rng)
+    train = labelled_images(n_train, 28, 28, 1, 10, rng, pattern_seed=seed)
+    test = labelled_images(n_test, 28, 28, 1, 10, rng, pattern_seed=seed)
     arrays = {
         IDX_FILES["train_images"]: train[0][..., 0],
         IDX_FILES["train_labels"]: train[1].astype(np.uint8),
@@ -53,7 +57,7 @@ def write_cifar100_archive(path, n_train=400, n_test=100, seed=0) -> dict[str, s
     rng = np.random.default_rng(seed)
     members = {}
     for split, n in (("train", n_train), ("test", n_test)):
-        images, fine = labelled_images(n, 32, 32, 3, 100, rng)
+        images, fine = labelled_images(n, 32, 32, 3, 100, rng, pattern_seed=seed)
         members[split] = formats.encode_cifar100_split(images, fine, fine // 5)
     members["meta"] = formats.encode_cifar100_meta(
         [f"fine_{i}" for i in range(100)], [f"coarse_{i}" for i in range(20)]

@@ -74,8 +74,13 @@ class Backend(ABC):
         """The trained weights, in the framework's own format."""
 
     @abstractmethod
+    def load_weights(self, path: str) -> None:
+        """Load weights written by save_weights into the built network."""
+
+    @abstractmethod
     def save_checkpoint(self, path: str) -> None:
-        """Weights and optimizer state, enough to continue training exactly."""
+        """Weights and optimizer state, enough to continue training exactly. path is a prefix:
+        a backend may write several files starting with it."""
 
     @abstractmethod
     def load_checkpoint(self, path: str) -> None: ...
@@ -125,25 +130,28 @@ def installed_with_gpu_support(framework: str) -> bool:
 
 
 def resolve_device(framework: str, wanted: str, gpu_available: bool, cpu_fallback: bool) -> str:
-    """'cpu' or 'cuda' for a run, or an error when a GPU was demanded and there is none."""
+    """'cpu' or 'cuda' for a run, or an error when a GPU was demanded and there is none.
+
+    A scheduler that gave the job a GPU says so in CUDA_VISIBLE_DEVICES; running on the CPU
+    then wastes it, so that is only done with a warning."""
+    import os
+    import warnings
+
     if wanted == "cpu":
         return "cpu"
     if gpu_available:
         return "cuda"
-    if wanted == "auto":
+    assigned = os.environ.get("CUDA_VISIBLE_DEVICES", "")
+    problem = (
+        f"device: {wanted} was asked for, but {framework} sees no GPU here "
+        f"(CUDA_VISIBLE_DEVICES={assigned or 'unset'})"
+    )
+    if wanted == "auto" and not assigned:
         return "cpu"
-    if cpu_fallback:
-        import warnings
-
-        warnings.warn(
-            f"device: cuda was asked for, but {framework} sees no GPU here; running on the CPU "
-            "because cpu_fallback is true",
-            RuntimeWarning,
-            stacklevel=2,
-        )
+    if wanted == "auto" or cpu_fallback:
+        warnings.warn(f"{problem}; running on the CPU instead", RuntimeWarning, stacklevel=2)
         return "cpu"
     raise RuntimeError(
-        f"device: cuda was asked for, but {framework} sees no GPU (CUDA_VISIBLE_DEVICES="
-        f"{__import__('os').environ.get('CUDA_VISIBLE_DEVICES', 'unset')}). Run where a GPU is "
-        "available, set device: auto, or set cpu_fallback: true to run on the CPU with a warning."
+        f"{problem}. Run where a GPU is available, set device: auto, or set cpu_fallback: true "
+        "to run on the CPU with a warning."
     )

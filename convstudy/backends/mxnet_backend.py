@@ -192,6 +192,9 @@ class MXNetBackend(Backend):
     def save_weights(self, path):
         self.net.save_parameters(path)
 
+    def load_weights(self, path):
+        self.net.load_parameters(path, ctx=self.ctx)
+
     def save_checkpoint(self, path):
         self.net.save_parameters(f"{path}.params")
         self.trainer.save_states(f"{path}.states")

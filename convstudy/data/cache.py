@@ -138,6 +138,12 @@ def load_task(path: str | Path, name: str) -> Dataset:
         )
 
 
+def load_classes(path: str | Path, name: str) -> list[str]:
+    """The class names of a task, read from its cached .npz without loading the images."""
+    with np.load(path) as cached:
+        return [str(c) for c in cached[f"classes_{task(name).label_set}"]]
+
+
 def build(
     info: DatasetInfo,
     sources: list,

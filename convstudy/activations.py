@@ -1,0 +1,145 @@
+"""Section 6: what a trained network's convolutions respond to, beside hand-designed edge kernels.
+
+For a few test images (the first test image of evenly spread classes), the feature maps of each
+convolution block of a trained run (after its activation) are drawn beside the responses of
+section 1's Prewitt and Sobel kernels on the same images (convstudy.kernels, cross-correlated by
+convstudy.conv.cross_correlate2d, grey values in [0, 1] as the network sees them).
+
+Where a layer keeps the input's size (LeNet's first convolution pads its 5x5 kernel by 2), each
+of its channels is compared with each edge response by the Pearson correlation over all pixels of
+the sample images: a channel that has learned an edge detector correlates strongly with it, the
+sign telling the polarity (dark-to-light or light-to-dark).
+"""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from convstudy import backends, kernels, models
+from convstudy.atomic import save_figure, write_table
+from convstudy.conv import cross_correlate2d
+from convstudy.data.cache import load_task
+from convstudy.data.transforms import to_network_input
+from convstudy.train import input_shape
+
+CORRELATION_COLUMNS = ["layer", "channel", "family", "orientation", "r", "best"]
+
+
+def sample_indices(labels: np.ndarray, count: int) -> list[int]:
+    """The first test image of each of `count` classes spread evenly over the classes present."""
+    present = np.unique(labels)
+    chosen = present[np.linspace(0, len(present) - 1, min(count, len(present))).round().astype(int)]
+    return [int(np.flatnonzero(labels == label)[0]) for label in chosen]
+
+
+def edge_responses(grey: np.ndarray) -> dict[tuple[str, str], np.ndarray]:
+    """Every section-1 kernel's response to one grey image (H x W in [0, 1])."""
+    return {key: cross_correlate2d(grey, kernel) for key, kernel in kernels.edge_kernels().items()}
+
+
+def trained_network(settings: dict, weights_path: str | Path, shape, num_classes: int):
+    """The run's network with its trained weights, on the CPU, for inference."""
+    spec = models.build_spec(settings["model"], settings, num_classes)
+    # Imperative (not hybridized): feature_maps steps through the blocks one by one.
+    backend = backends.create(settings["framework"], 1, "cpu", hybridize=False)
+    backend.build(spec, shape, models.initial_state(spec, shape, settings["seed"]))
+    backend.load_weights(str(weights_path))
+    return backend
+
+
+def _pearson(x: np.ndarray, y: np.ndarray) -> float:
+    x, y = x - x.mean(), y - y.mean()
+    norm = np.sqrt((x * x).sum() * (y * y).sum())
+    # A channel that never fires (a "dead" ReLU) has no correlation with anything.
+    return float((x * y).sum() / norm) if norm > 0 else float("nan")
+
+
+def edge_correlations(
+    layer_maps: list[np.ndarray], responses: list[dict[tuple[str, str], np.ndarray]]
+) -> pd.DataFrame:
+    """Correlation of each channel with each edge response, for layers of the input's size.
+
+    layer_maps: per layer, samples x channels x H x W; responses: per sample, the edge maps.
+    """
+    height, width = next(iter(responses[0].values())).shape
+    rows = []
+    for index, maps in enumerate(layer_maps):
+        if maps.shape[2:] != (height, width):
+            continue
+        layer = f"conv{index + 1}"
+        for channel in range(maps.shape[1]):
+            activation = maps[:, channel].ravel().astype(np.float64)
+            channel_rows = [
+                {
+                    "layer": layer,
+                    "channel": channel + 1,
+                    "family": family,
+                    "orientation": orientation,
+                    "r": _pearson(
+                        activation, np.stack([r[family, orientation] for r in responses]).ravel()
+                    ),
+                }
+                for family, orientation in responses[0]
+            ]
+            strengths = [abs(row["r"]) if np.isfinite(row["r"]) else -1.0 for row in channel_rows]
+            best = int(np.argmax(strengths))
+            for position, row in enumerate(channel_rows):
+                row["best"] = position == best and strengths[best] >= 0
+            rows.extend(channel_rows)
+    return pd.DataFrame(rows, columns=CORRELATION_COLUMNS)
+
+
+def build_activation_maps(
+    metrics_path: str | Path,
+    weights_path: str | Path,
+    dataset_path: str | Path,
+    samples: int,
+    table_csv,
+    figure_path,
+    log: Callable[[str], None] = print,
+) -> pd.DataFrame:
+    """The figure of feature maps beside edge responses, and the correlation table."""
+    import json
+
+    from convstudy.plots.activations import activations_figure
+
+    metrics = json.loads(Path(metrics_path).read_text())
+    settings = metrics["settings"]
+    dataset = load_task(dataset_path, settings["dataset"])
+    shape = input_shape(settings, dataset.image_shape)
+    if shape[0] != 1:
+        raise ValueError(
+            f"{settings['run']}: activation maps compare with grey-image edge kernels; "
+            f"{settings['dataset']} images have {shape[0]} channels"
+        )
+    network = trained_network(settings, weights_path, shape, dataset.num_classes)
+    chosen = sample_indices(dataset.test_labels, samples)
+    inputs = to_network_input(dataset.test_images[chosen], settings["image_size"])
+    layer_maps = network.feature_maps(inputs)
+    greys = [image[0].astype(np.float64) for image in inputs]
+    responses = [edge_responses(grey) for grey in greys]
+    table = edge_correlations(layer_maps, responses)
+    log(
+        f"{settings['run']}: test images {chosen}, layers "
+        + ", ".join(f"{m.shape[1]} x {m.shape[2]}x{m.shape[3]}" for m in layer_maps)
+    )
+    best = table[table["best"]]
+    for row in best.itertuples():
+        log(f"{row.layer} channel {row.channel}: {row.family} {row.orientation}, r = {row.r:+.2f}")
+    titles = [
+        f"test image {index}: {dataset.classes[dataset.test_labels[index]]}" for index in chosen
+    ]
+    figure = activations_figure(
+        greys,
+        titles,
+        responses,
+        layer_maps,
+        best,
+        f"{settings['dataset']}: {settings['run']}, test accuracy "
+        f"{metrics['final']['test_accuracy']:.3f}",
+    )
+    save_figure(figure, figure_path)
+    write_table(table, table_csv)
+    return table

@@ -1,0 +1,272 @@
+# Sections 4-8 from the runs: tables (pandas) and figures of every comparison, where the time
+# goes, the parameter-size question, activation maps and confusion matrices.
+# Targets: analysis (all of it), or any one file, e.g.
+#   results/figures/comparisons/<name>.png   results/tables/comparisons/<name>.csv
+#   results/figures/time_breakdown.png       results/figures/width.png
+#   results/figures/activations/<dataset>.png results/figures/confusion/<dataset>.png
+# A comparison's files need only its own runs; the summary tables and figures need every run.
+
+from convstudy import analysis as run_analysis
+from convstudy.settings import comparison_runs
+
+ANALYSIS = {"showcase": "lenet-mxnet/base", "activation_samples": 3, **config.get("analysis", {})}
+# Sections 6 and 7 draw grey 28x28 images with ten classes.
+SHOWCASE_DATASETS = ("mnist", "fashion_mnist")
+
+
+def _unavailable_dataset(runs):
+    """The first dataset these runs need that this machine cannot get, or None."""
+    for run in runs:
+        dataset = TASKS[run.dataset].dataset
+        if not DATASET_STATUS[dataset][0]:
+            return dataset
+    return None
+
+
+# Comparisons whose runs need a dataset that is not available: left out, and the report says
+# which, why, and how to enable them.
+SKIPPED_COMPARISONS = {
+    name: dataset
+    for name in config["comparisons"]
+    if (dataset := _unavailable_dataset(comparison_runs(config, name)))
+}
+RUNNABLE_COMPARISONS = [name for name in config["comparisons"] if name not in SKIPPED_COMPARISONS]
+WIDTH_COMPARISONS = [
+    name
+    for name in RUNNABLE_COMPARISONS
+    if run_analysis.comparison_kind(config["comparisons"][name]) == "width"
+]
+RUNNABLE_RUNS = [run for run in DECLARED_RUNS if runnable(run)]
+
+
+def showcase_run(dataset):
+    model_framework, variant = ANALYSIS["showcase"].split("/")
+    model, framework = model_framework.split("-")
+    return run_settings.Run(dataset, model, framework, variant, config["scale"]["seeds"][0])
+
+
+SHOWCASE_AVAILABLE = [d for d in SHOWCASE_DATASETS if DATASET_STATUS[d][0]]
+
+
+def comparison_metrics(wildcards):
+    return [run_file(run, "metrics.json") for run in comparison_runs(config, wildcards.name)]
+
+
+def comparison_params(name):
+    """What a comparison's script and captions need: its declaration, with defaults filled."""
+    declared = config["comparisons"][name]
+    return {
+        "name": name,
+        **declared,
+        "figure": run_analysis.comparison_kind(declared),
+        "reference": declared.get("reference"),
+    }
+
+
+def comparison_section(wildcards):
+    return run_analysis.comparison_section(config["comparisons"][wildcards.name])
+
+
+def comparison_title(wildcards):
+    return config["comparisons"][wildcards.name]["title"]
+
+
+def width_section():
+    if not WIDTH_COMPARISONS:
+        return run_analysis.SECTION_LENET
+    return run_analysis.comparison_section(config["comparisons"][WIDTH_COMPARISONS[0]])
+
+
+rule aggregate:
+    """Every run's metrics in tidy tables: per run, per epoch, and every comparison's arms."""
+    input:
+        [run_file(run, "metrics.json") for run in RUNNABLE_RUNS],
+    output:
+        runs=report(
+            "results/tables/runs.csv",
+            caption="../report/runs_table.rst",
+            category="Summary tables",
+        ),
+        runs_markdown="results/tables/runs.md",
+        runs_html="results/tables/runs.html",
+        epochs="results/tables/epochs.csv",
+        comparisons=report(
+            "results/tables/comparisons.csv",
+            caption="../report/comparisons_table.rst",
+            category="Summary tables",
+        ),
+        comparisons_markdown="results/tables/comparisons.md",
+        comparisons_html="results/tables/comparisons.html",
+    log:
+        "results/logs/analysis/aggregate.log",
+    params:
+        comparisons={name: config["comparisons"][name] for name in RUNNABLE_COMPARISONS},
+    threads: 1
+    resources:
+        mem_mb=1500,
+    script:
+        "../scripts/aggregate.py"
+
+
+rule comparison:
+    """One comparison: mean and spread over seeds, differences with 95% intervals, a figure."""
+    input:
+        comparison_metrics,
+    output:
+        table=report(
+            "results/tables/comparisons/{name}.csv",
+            caption="../report/comparison_table.rst",
+            category=comparison_section,
+            subcategory=comparison_title,
+        ),
+        markdown="results/tables/comparisons/{name}.md",
+        html="results/tables/comparisons/{name}.html",
+        figure=report(
+            "results/figures/comparisons/{name}.png",
+            caption="../report/comparison_figure.rst",
+            category=comparison_section,
+            subcategory=comparison_title,
+        ),
+    log:
+        "results/logs/analysis/comparisons/{name}.log",
+    wildcard_constraints:
+        name="|".join(config["comparisons"]),
+    params:
+        comparison=lambda w: comparison_params(w.name),
+    threads: 1
+    resources:
+        mem_mb=1500,
+    script:
+        "../scripts/comparison.py"
+
+
+rule time_breakdown:
+    """Where an epoch's time goes, for every setting that ran."""
+    input:
+        [run_file(run, "metrics.json") for run in RUNNABLE_RUNS],
+    output:
+        table=report(
+            "results/tables/time_breakdown.csv",
+            caption="../report/time_breakdown_table.rst",
+            category=run_analysis.SECTION_TIME,
+            subcategory="Every setting",
+        ),
+        markdown="results/tables/time_breakdown.md",
+        figure=report(
+            "results/figures/time_breakdown.png",
+            caption="../report/time_breakdown_figure.rst",
+            category=run_analysis.SECTION_TIME,
+            subcategory="Every setting",
+        ),
+    log:
+        "results/logs/analysis/time_breakdown.log",
+    threads: 1
+    resources:
+        mem_mb=1500,
+    script:
+        "../scripts/time_breakdown.py"
+
+
+rule width:
+    """The parameter-size question: accuracy against parameter count, every width sweep."""
+    input:
+        [
+            run_file(run, "metrics.json")
+            for name in WIDTH_COMPARISONS
+            for run in comparison_runs(config, name)
+        ],
+    output:
+        table=report(
+            "results/tables/width.csv",
+            caption="../report/width_table.rst",
+            category=width_section(),
+            subcategory="Parameters against accuracy",
+        ),
+        markdown="results/tables/width.md",
+        figure=report(
+            "results/figures/width.png",
+            caption="../report/width_figure.rst",
+            category=width_section(),
+            subcategory="Parameters against accuracy",
+        ),
+    log:
+        "results/logs/analysis/width.log",
+    params:
+        comparisons={name: config["comparisons"][name] for name in WIDTH_COMPARISONS},
+    threads: 1
+    resources:
+        mem_mb=1500,
+    script:
+        "../scripts/width.py"
+
+
+rule activation_maps:
+    """A trained LeNet's feature maps on sample test images, beside the section-1 kernels."""
+    input:
+        dataset=lambda w: dataset_cache(TASKS[w.dataset].dataset),
+        metrics=lambda w: run_file(showcase_run(w.dataset), "metrics.json"),
+        weights=lambda w: run_file(showcase_run(w.dataset), "model.weights"),
+    output:
+        figure=report(
+            "results/figures/activations/{dataset}.png",
+            caption="../report/activations_figure.rst",
+            category=run_analysis.SECTION_ACTIVATIONS,
+        ),
+        table=report(
+            "results/tables/activations/{dataset}.csv",
+            caption="../report/activations_table.rst",
+            category=run_analysis.SECTION_ACTIVATIONS,
+        ),
+    log:
+        "results/logs/analysis/activations/{dataset}.log",
+    wildcard_constraints:
+        dataset="|".join(SHOWCASE_DATASETS),
+    params:
+        samples=ANALYSIS["activation_samples"],
+        run=lambda w: showcase_run(w.dataset).path,
+    threads: 1
+    resources:
+        mem_mb=2000,
+    script:
+        "../scripts/activation_maps.py"
+
+
+rule confusion_matrix:
+    """Confusion matrix of a trained LeNet on the test set: counts and row-normalized."""
+    input:
+        dataset=lambda w: dataset_cache(TASKS[w.dataset].dataset),
+        predictions=lambda w: run_file(showcase_run(w.dataset), "predictions.npz"),
+    output:
+        figure=report(
+            "results/figures/confusion/{dataset}.png",
+            caption="../report/confusion_figure.rst",
+            category=run_analysis.SECTION_CONFUSION,
+        ),
+        table=report(
+            "results/tables/confusion/{dataset}.csv",
+            caption="../report/confusion_table.rst",
+            category=run_analysis.SECTION_CONFUSION,
+        ),
+        errors="results/tables/confusion/{dataset}_classes.csv",
+    log:
+        "results/logs/analysis/confusion/{dataset}.log",
+    wildcard_constraints:
+        dataset="|".join(SHOWCASE_DATASETS),
+    params:
+        run=lambda w: showcase_run(w.dataset).path,
+    threads: 1
+    resources:
+        mem_mb=1500,
+    script:
+        "../scripts/confusion_matrix.py"
+
+
+rule analysis:
+    """Every table and figure of sections 4-8 that this machine's datasets allow."""
+    input:
+        rules.aggregate.output,
+        rules.time_breakdown.output,
+        expand(rules.comparison.output, name=RUNNABLE_COMPARISONS),
+        rules.width.output if WIDTH_COMPARISONS else [],
+        expand(rules.activation_maps.output, dataset=SHOWCASE_AVAILABLE),
+        expand(rules.confusion_matrix.output, dataset=SHOWCASE_AVAILABLE),

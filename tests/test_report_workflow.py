@@ -1,0 +1,225 @@
+"""The whole study at the quick preset on synthetic data, through Snakemake, ending in the report.
+
+One quick-preset run of the default target is shared by the tests of this module (it trains every
+declared run, a few minutes on two cores); each test then reads or extends it.
+"""
+
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+import yaml
+
+from convstudy import settings as run_settings
+from convstudy.config import apply_preset
+from convstudy.report import SECTIONS
+from tests.conftest import REPO, deep_update, run_snakemake
+
+pytestmark = pytest.mark.slow
+
+CIFAR100_COMPARISONS = {
+    "lenet_cifar100",
+    "lenet_width_cifar100",
+    "alexnet_cifar100_lr",
+    "alexnet_cifar100_batch_size",
+}
+
+
+def resolved_config(overrides: dict) -> dict:
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    return apply_preset(deep_update(config, overrides))
+
+
+def embedded_figures(report_html: str) -> set[str]:
+    return set(
+        re.findall(
+            r'<img src="data:image/png;base64,[^"]+" alt="[^"]*" ' r'data-source="([^"]+)"',
+            report_html,
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def quick_study(tmp_path_factory, synthetic_sources):
+    """`snakemake --cores 4` (rule all) at the quick preset, once for the module."""
+    workdir = tmp_path_factory.mktemp("quick_study")
+    config = {"datasets": synthetic_sources, "preset": "quick"}
+    started = time.monotonic()
+    result = run_snakemake(workdir, "--cores", "4", config=config, timeout=1800)
+    seconds = time.monotonic() - started
+    print(f"quick preset, whole study and report: {seconds:.0f} s")
+    return SimpleNamespace(
+        workdir=workdir,
+        config=config,
+        output=result.output,
+        seconds=seconds,
+        report=workdir / "results" / "report.html",
+    )
+
+
+def test_the_default_target_ends_in_a_report_of_every_section_and_figure(quick_study):
+    results = quick_study.workdir / "results"
+    text = quick_study.report.read_text()
+    for _, title in SECTIONS:
+        assert f"<h2>{title}</h2>" in text, title
+    # Every figure the workflow drew is in the report, embedded (no file links).
+    drawn = {str(p.relative_to(quick_study.workdir)) for p in results.rglob("figures/**/*.png")}
+    assert embedded_figures(text) == drawn
+    assert 'src="http' not in text and "<script" not in text
+    config = resolved_config(quick_study.config)
+    for name, comparison in config["comparisons"].items():
+        assert (results / "figures" / "comparisons" / f"{name}.png").is_file()
+        table = pd.read_csv(results / "tables" / "comparisons" / f"{name}.csv")
+        assert len(table) == len(comparison["runs"]) + bool(comparison.get("reference"))
+        assert f'<h3 id="{name}">' in text
+    for name in ("time_breakdown.png", "width.png"):
+        assert (results / "figures" / name).is_file()
+    for dataset in ("mnist", "fashion_mnist"):
+        assert (results / "figures" / "activations" / f"{dataset}.png").is_file()
+        assert (results / "figures" / "confusion" / f"{dataset}.png").is_file()
+    runs = pd.read_csv(results / "tables" / "runs.csv")
+    assert len(runs) == len(run_settings.declared_runs(config))
+    # Findings come from the numbers: two seeds per arm in the quick preset give intervals.
+    assert text.count('<ul class="findings">') >= len(config["comparisons"])
+    assert "95% CI" in text and "Not run:" not in text
+    assert "These numbers come from the quick preset" in text
+    # Done means done: a second invocation has nothing to do.
+    again = run_snakemake(quick_study.workdir, "-n", "--cores", "1", config=quick_study.config)
+    assert "Nothing to be done" in again.output, again.output[-3000:]
+
+
+def test_snakemake_report_groups_the_captions_by_section(quick_study):
+    run_snakemake(
+        quick_study.workdir,
+        "--report",
+        "results/snakemake_report.html",
+        config=quick_study.config,
+    )
+    text = (quick_study.workdir / "results" / "snakemake_report.html").read_text()
+    for category in (
+        "1. Edge detection",
+        "4. LeNet",
+        "5. AlexNet",
+        "6. Activation maps",
+        "7. Confusion matrices",
+        "8. Where the time goes",
+    ):
+        assert category in text, category
+    assert "LeNet: max vs average pooling" in text  # a comparison's caption, rendered
+
+
+def chromium_driver(tmp_path):
+    """Headless Debian Chromium through Selenium, or a skip saying what is missing."""
+    webdriver = pytest.importorskip(
+        "selenium.webdriver", reason="selenium is not installed (envs/setup.sh --tests)"
+    )
+    browser = shutil.which("chromium")
+    driver = shutil.which("chromedriver")
+    if not browser or not driver:
+        pytest.skip("Chromium or chromedriver not installed (run envs/setup.sh --tests as root)")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        # Without these Chromium opens connections of its own, which are refused here.
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tempfile.mkdtemp(dir=tmp_path)}",
+        "--window-size=1280,1000",
+    ):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(driver), options=options)
+
+
+@pytest.mark.browser
+def test_the_report_opens_in_chromium_with_every_image_and_no_errors(quick_study, tmp_path):
+    driver = chromium_driver(tmp_path)
+    try:
+        driver.get(quick_study.report.as_uri())
+        images = driver.execute_script(
+            "return Array.from(document.images).map(i => [i.dataset.source || i.src.slice(0, 40),"
+            " i.complete && i.naturalWidth > 0]);"
+        )
+        errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+        title = driver.title
+    finally:
+        driver.quit()
+    assert images, "the page has no images"
+    assert [source for source, loaded in images if not loaded] == []
+    assert len(images) == len(embedded_figures(quick_study.report.read_text()))
+    assert errors == []
+    assert "study" in title
+
+
+def test_with_one_seed_and_no_cifar100_the_report_says_what_it_cannot_conclude_or_run(
+    quick_study, tmp_path
+):
+    # The same study with one seed, after CIFAR-100 became unavailable: no run trains again
+    # (seed 0 of every arm is there); only the summaries and the report are redone.
+    workdir = tmp_path / "one_seed_no_cifar"
+    shutil.copytree(quick_study.workdir, workdir, symlinks=True)
+    (workdir / "results" / "datasets" / "cifar100.npz").unlink()
+    missing = tmp_path / "nowhere" / "cifar-100-python.tar.gz"
+    config = {
+        **quick_study.config,
+        "datasets": {
+            **quick_study.config["datasets"],
+            "cifar100": {"sources": [{"path": str(missing)}]},
+        },
+        "presets": {"quick": {"scale": {"seeds": [0]}}},
+    }
+    result = run_snakemake(workdir, "--cores", "2", config=config)
+    assert "CIFAR-100 is not available" in result.output
+    assert "rule train:" not in result.output, "no run needs training again"
+    text = (workdir / "results" / "report.html").read_text()
+    for _, title in SECTIONS:
+        assert f"<h2>{title}</h2>" in text, title
+    config = resolved_config(config)
+    assert config["scale"]["seeds"] == [0]
+    # Skipped parts: which, why (the source that was tried) and how to enable them.
+    for name in CIFAR100_COMPARISONS:
+        assert f"Not run: {config['comparisons'][name]['title']} ({name})" in text
+        assert f"results/figures/comparisons/{name}.png" not in embedded_figures(text)
+    assert "datasets.cifar100.sources in config.yaml" in text
+    assert str(missing) in text
+    for table in ("runs.csv", "time_breakdown.csv"):
+        arms = pd.read_csv(workdir / "results" / "tables" / table).iloc[:, 0]
+        assert not arms.str.contains("cifar100").any(), table
+    assert "cifar100" not in set(pd.read_csv(workdir / "results/tables/width.csv")["dataset"])
+    # One seed per arm: no interval anywhere, and the findings say there is no conclusion.
+    summary = pd.read_csv(workdir / "results" / "tables" / "comparisons.csv")
+    assert set(summary["seeds"]) == {1}
+    verdicts = summary.loc[summary["role"] != "baseline", "test_accuracy_verdict"]
+    assert set(verdicts) == {"single seed: no interval"}
+    assert "(95% CI " not in text and "no interval, so no conclusion" in text
+
+
+def test_one_figure_target_schedules_only_its_own_runs(tmp_path, synthetic_sources):
+    config = {"datasets": synthetic_sources, "preset": "quick"}
+    name = "lenet_pooling"
+    result = run_snakemake(
+        tmp_path, "-n", "--cores", "1", f"results/figures/comparisons/{name}.png", config=config
+    )
+    scheduled = set(re.findall(r"output: results/runs/(\S+)/metrics\.json", result.output))
+    expected = {run.path for run in run_settings.comparison_runs(resolved_config(config), name)}
+    assert scheduled == expected
+    jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", result.output, flags=re.MULTILINE))
+    assert jobs == {
+        "dataset": "1",
+        "train": str(len(expected)),
+        "comparison": "1",
+        "total": str(len(expected) + 2),
+    }
+    assert not (Path(tmp_path) / "results").exists()
