@@ -16,10 +16,6 @@ validate(config, "schemas/config.schema.yaml")
 report: "report/workflow.rst"
 
 
-# Used by every job under `--sdm conda`; envs/setup.sh installs the same stack into .venv.
-conda: "envs/environment.yaml"
-
-
 include: "rules/common.smk"
 include: "rules/datasets.smk"
 include: "rules/edges.smk"

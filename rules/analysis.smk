@@ -6,76 +6,6 @@
 #   results/figures/activations/<dataset>.png results/figures/confusion/<dataset>.png
 # A comparison's files need only its own runs; the summary tables and figures need every run.
 
-from convstudy import analysis as run_analysis
-from convstudy.settings import comparison_runs
-
-ANALYSIS = {"showcase": "lenet-mxnet/base", "activation_samples": 3, **config.get("analysis", {})}
-# Sections 6 and 7 draw grey 28x28 images with ten classes.
-SHOWCASE_DATASETS = ("mnist", "fashion_mnist")
-
-
-def _unavailable_dataset(runs):
-    """The first dataset these runs need that this machine cannot get, or None."""
-    for run in runs:
-        dataset = TASKS[run.dataset].dataset
-        if not DATASET_STATUS[dataset][0]:
-            return dataset
-    return None
-
-
-# Comparisons whose runs need a dataset that is not available: left out, and the report says
-# which, why, and how to enable them.
-SKIPPED_COMPARISONS = {
-    name: dataset
-    for name in config["comparisons"]
-    if (dataset := _unavailable_dataset(comparison_runs(config, name)))
-}
-RUNNABLE_COMPARISONS = [name for name in config["comparisons"] if name not in SKIPPED_COMPARISONS]
-WIDTH_COMPARISONS = [
-    name
-    for name in RUNNABLE_COMPARISONS
-    if run_analysis.comparison_kind(config["comparisons"][name]) == "width"
-]
-RUNNABLE_RUNS = [run for run in DECLARED_RUNS if runnable(run)]
-
-
-def showcase_run(dataset):
-    model_framework, variant = ANALYSIS["showcase"].split("/")
-    model, framework = model_framework.split("-")
-    return run_settings.Run(dataset, model, framework, variant, config["scale"]["seeds"][0])
-
-
-SHOWCASE_AVAILABLE = [d for d in SHOWCASE_DATASETS if DATASET_STATUS[d][0]]
-
-
-def comparison_metrics(wildcards):
-    return [run_file(run, "metrics.json") for run in comparison_runs(config, wildcards.name)]
-
-
-def comparison_params(name):
-    """What a comparison's script and captions need: its declaration, with defaults filled."""
-    declared = config["comparisons"][name]
-    return {
-        "name": name,
-        **declared,
-        "figure": run_analysis.comparison_kind(declared),
-        "reference": declared.get("reference"),
-    }
-
-
-def comparison_section(wildcards):
-    return run_analysis.comparison_section(config["comparisons"][wildcards.name])
-
-
-def comparison_title(wildcards):
-    return config["comparisons"][wildcards.name]["title"]
-
-
-def width_section():
-    if not WIDTH_COMPARISONS:
-        return run_analysis.SECTION_LENET
-    return run_analysis.comparison_section(config["comparisons"][WIDTH_COMPARISONS[0]])
-
 
 rule aggregate:
     """Every run's metrics in tidy tables: per run, per epoch, and every comparison's arms."""
@@ -104,6 +34,8 @@ rule aggregate:
     threads: 1
     resources:
         mem_mb=1500,
+    conda:
+        "../envs/environment.yaml"
     script:
         "../scripts/aggregate.py"
 
@@ -136,6 +68,8 @@ rule comparison:
     threads: 1
     resources:
         mem_mb=1500,
+    conda:
+        "../envs/environment.yaml"
     script:
         "../scripts/comparison.py"
 
@@ -163,6 +97,8 @@ rule time_breakdown:
     threads: 1
     resources:
         mem_mb=1500,
+    conda:
+        "../envs/environment.yaml"
     script:
         "../scripts/time_breakdown.py"
 
@@ -196,6 +132,8 @@ rule width:
     threads: 1
     resources:
         mem_mb=1500,
+    conda:
+        "../envs/environment.yaml"
     script:
         "../scripts/width.py"
 
@@ -227,6 +165,8 @@ rule activation_maps:
     threads: 1
     resources:
         mem_mb=2000,
+    conda:
+        "../envs/environment.yaml"
     script:
         "../scripts/activation_maps.py"
 
@@ -257,6 +197,8 @@ rule confusion_matrix:
     threads: 1
     resources:
         mem_mb=1500,
+    conda:
+        "../envs/environment.yaml"
     script:
         "../scripts/confusion_matrix.py"
 

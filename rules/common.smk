@@ -1,6 +1,5 @@
 # Config after its preset, and which parts of the study can run on this machine.
 
-import os
 from pathlib import Path
 
 from convstudy.config import apply_preset
@@ -10,12 +9,6 @@ apply_preset(config)
 validate(config, "../schemas/config.schema.yaml")
 
 RESULTS = Path("results")
-
-# Rule scripts import the convstudy library from this checkout, whichever Python runs them
-# (.venv, a conda env from --sdm conda, or a cluster node).
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (workflow.basedir, os.environ.get("PYTHONPATH")) if p
-)
 
 
 def dataset_cache(dataset):
@@ -96,3 +89,242 @@ def _framework_gpu(framework):
 def gpu_request(wildcards):
     """1 where the run may use a GPU (device cuda/auto, and a framework build that can)."""
     return int(config["device"] != "cpu" and _framework_gpu(wildcards.framework))
+
+
+# --- analysis (rules/analysis.smk) -----------------------------------------------------------
+
+from convstudy import analysis as run_analysis
+from convstudy.settings import comparison_runs
+
+ANALYSIS = config["analysis"]
+# Sections 6 and 7 draw grey 28x28 images with ten classes.
+SHOWCASE_DATASETS = ("mnist", "fashion_mnist")
+
+
+def _unavailable_dataset(runs):
+    """The first dataset these runs need that this machine cannot get, or None."""
+    return next((TASKS[run.dataset].dataset for run in runs if not runnable(run)), None)
+
+
+# Comparisons whose runs need a dataset that is not available: left out, and the report says
+# which, why, and how to enable them.
+SKIPPED_COMPARISONS = {
+    name: dataset
+    for name in config["comparisons"]
+    if (dataset := _unavailable_dataset(comparison_runs(config, name)))
+}
+RUNNABLE_COMPARISONS = [name for name in config["comparisons"] if name not in SKIPPED_COMPARISONS]
+WIDTH_COMPARISONS = [
+    name
+    for name in RUNNABLE_COMPARISONS
+    if run_analysis.comparison_kind(config["comparisons"][name]) == "width"
+]
+RUNNABLE_RUNS = [run for run in DECLARED_RUNS if runnable(run)]
+
+
+def showcase_run(dataset):
+    model_framework, variant = ANALYSIS["showcase"].split("/")
+    model, framework = model_framework.split("-")
+    return run_settings.Run(dataset, model, framework, variant, config["scale"]["seeds"][0])
+
+
+SHOWCASE_AVAILABLE = [d for d in SHOWCASE_DATASETS if DATASET_STATUS[d][0]]
+
+
+def comparison_metrics(wildcards):
+    return [run_file(run, "metrics.json") for run in comparison_runs(config, wildcards.name)]
+
+
+def comparison_params(name):
+    """What a comparison's script and captions need: its declaration, with defaults filled."""
+    declared = config["comparisons"][name]
+    return {
+        "name": name,
+        **declared,
+        "figure": run_analysis.comparison_kind(declared),
+        "reference": declared.get("reference"),
+    }
+
+
+def comparison_section(wildcards):
+    return run_analysis.comparison_section(config["comparisons"][wildcards.name])
+
+
+def comparison_title(wildcards):
+    return config["comparisons"][wildcards.name]["title"]
+
+
+def width_section():
+    if not WIDTH_COMPARISONS:
+        return run_analysis.SECTION_LENET
+    return run_analysis.comparison_section(config["comparisons"][WIDTH_COMPARISONS[0]])
+
+
+# --- the report (rules/report.smk) -----------------------------------------------------------
+
+from convstudy.data import catalog
+
+
+def _caption(name):
+    return str(Path(workflow.basedir) / "report" / f"{name}.rst")
+
+
+def _item(path, caption=None, **context):
+    """A file of the report, with its caption and the caption's template variables (the same
+    wildcards and params that `snakemake --report` renders it with)."""
+    return {"path": str(path), "caption": caption and _caption(caption), "context": context}
+
+
+def report_plan():
+    """Every file the report shows and every part it leaves out; see convstudy/report.py."""
+    comparisons = []
+    for name in RUNNABLE_COMPARISONS:
+        params = {"comparison": comparison_params(name)}
+        wildcards = {"name": name}
+        comparisons.append(
+            {
+                "name": name,
+                "title": config["comparisons"][name]["title"],
+                "section": run_analysis.comparison_section(config["comparisons"][name]),
+                "kind": params["comparison"]["figure"],
+                "table": _item(
+                    f"results/tables/comparisons/{name}.csv",
+                    "comparison_table",
+                    wildcards=wildcards,
+                    params=params,
+                ),
+                "figure": _item(
+                    f"results/figures/comparisons/{name}.png",
+                    "comparison_figure",
+                    wildcards=wildcards,
+                    params=params,
+                ),
+            }
+        )
+    showcase = {
+        dataset: {
+            "dataset": dataset,
+            "title": catalog.DATASETS[dataset].title,
+            "run": showcase_run(dataset).path,
+            "wildcards": {"dataset": dataset},
+            "params": {"run": showcase_run(dataset).path},
+        }
+        for dataset in SHOWCASE_AVAILABLE
+    }
+    return {
+        "preset": config["preset"],
+        "scale": config["scale"],
+        "generated_by": "the rule report of this Snakemake workflow",
+        # Only the reason of an unavailable dataset: an available one's source message changes
+        # once it is cached, and would make the report rerun for nothing.
+        "datasets": {
+            name: {
+                "title": info.title,
+                "available": DATASET_STATUS[name][0],
+                "why": "" if DATASET_STATUS[name][0] else DATASET_STATUS[name][1],
+            }
+            for name, info in catalog.DATASETS.items()
+        },
+        "edges": {
+            "images": [
+                _item(
+                    f"results/figures/edges/{image}.png",
+                    "edges_image",
+                    wildcards={"image": image},
+                )
+                for image in EDGE_IMAGES.images
+            ],
+            "kernels_figure": _item("results/figures/edge_kernels.png", "edge_kernels"),
+            "energy_figure": _item("results/figures/edge_energy.png", "edge_energy_figure"),
+            "energy_table": _item("results/tables/edge_energy.csv", "edge_energy_table"),
+        },
+        "conv_shapes": {
+            "table": _item("results/tables/conv_shapes.csv", "conv_shapes_table"),
+            "figure": _item("results/figures/conv_shapes_agreement.png", "conv_shapes_agreement"),
+        },
+        "conv1x1": {
+            "table": _item("results/tables/conv1x1_timing.csv", "conv1x1_table"),
+            "figure": _item("results/figures/conv1x1_timing.png", "conv1x1_figure"),
+            "im2col_table": _item("results/tables/im2col.csv", "im2col_table"),
+            "im2col_figure": _item("results/figures/im2col_timing.png", "im2col_figure"),
+        },
+        "comparisons": comparisons,
+        "skipped": [
+            {
+                "name": name,
+                "title": config["comparisons"][name]["title"],
+                "section": run_analysis.comparison_section(config["comparisons"][name]),
+                "dataset": dataset,
+            }
+            for name, dataset in SKIPPED_COMPARISONS.items()
+        ],
+        "width": (
+            {
+                "section": width_section(),
+                "table": _item("results/tables/width.csv", "width_table"),
+                "figure": _item("results/figures/width.png", "width_figure"),
+            }
+            if WIDTH_COMPARISONS
+            else None
+        ),
+        "time": {
+            "table": _item("results/tables/time_breakdown.csv", "time_breakdown_table"),
+            "figure": _item("results/figures/time_breakdown.png", "time_breakdown_figure"),
+        },
+        "runs_table": _item("results/tables/runs.csv", "runs_table"),
+        "activations": [
+            {
+                **entry,
+                "table": _item(
+                    f"results/tables/activations/{dataset}.csv",
+                    "activations_table",
+                    wildcards=entry["wildcards"],
+                    params=entry["params"],
+                ),
+                "figure": _item(
+                    f"results/figures/activations/{dataset}.png",
+                    "activations_figure",
+                    wildcards=entry["wildcards"],
+                    params=entry["params"],
+                ),
+            }
+            for dataset, entry in showcase.items()
+        ],
+        "confusion": [
+            {
+                **entry,
+                "table": _item(
+                    f"results/tables/confusion/{dataset}.csv",
+                    "confusion_table",
+                    wildcards=entry["wildcards"],
+                    params=entry["params"],
+                ),
+                "errors": f"results/tables/confusion/{dataset}_classes.csv",
+                "figure": _item(
+                    f"results/figures/confusion/{dataset}.png",
+                    "confusion_figure",
+                    wildcards=entry["wildcards"],
+                    params=entry["params"],
+                ),
+            }
+            for dataset, entry in showcase.items()
+        ],
+        "showcase_skipped": [
+            {"dataset": dataset, "title": catalog.DATASETS[dataset].title}
+            for dataset in SHOWCASE_DATASETS
+            if dataset not in SHOWCASE_AVAILABLE
+        ],
+    }
+
+
+def _plan_files(value):
+    """Every file a plan names (its paths and captions): the report's inputs."""
+    if isinstance(value, dict):
+        files = [value[key] for key in ("path", "caption", "errors") if value.get(key)]
+        for key, inner in value.items():
+            if key not in ("path", "caption", "errors", "context"):
+                files += _plan_files(inner)
+        return files
+    if isinstance(value, list):
+        return [f for inner in value for f in _plan_files(inner)]
+    return []

@@ -28,6 +28,8 @@ rule conv1x1_timing:
     threads: 1
     resources:
         mem_mb=2000,
+    conda:
+        "../envs/environment.yaml"
     script:
         "../scripts/conv1x1_timing.py"
 
@@ -53,6 +55,8 @@ rule im2col_timing:
     threads: 1
     resources:
         mem_mb=2000,
+    conda:
+        "../envs/environment.yaml"
     script:
         "../scripts/im2col_timing.py"
 

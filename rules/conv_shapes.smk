@@ -23,6 +23,8 @@ rule conv_shapes:
     threads: 1
     resources:
         mem_mb=2000,
+    conda:
+        "../envs/environment.yaml"
     script:
         "../scripts/conv_shapes.py"
 

@@ -12,6 +12,8 @@ rule dataset:
     threads: 1
     resources:
         mem_mb=2000,
+    conda:
+        "../envs/environment.yaml"
     script:
         "../scripts/build_dataset.py"
 

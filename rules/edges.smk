@@ -7,7 +7,7 @@ from convstudy.images import list_images as list_edge_images
 
 # Listed when the workflow loads (a few bytes per file), so the per-image targets are known and a
 # missing or empty folder fails at once, naming edges.images.
-EDGES = {"images": "skimage", "max_side": 1024, **config.get("edges", {})}
+EDGES = config["edges"]
 EDGE_IMAGES = list_edge_images(EDGES["images"])
 for _path, _why in EDGE_IMAGES.skipped:
     logger.warning(f"edges.images: skipping {_path}: {_why}")
@@ -36,6 +36,8 @@ rule edges_image:
     threads: 1
     resources:
         mem_mb=1500,
+    conda:
+        "../envs/environment.yaml"
     script:
         "../scripts/edges_image.py"
 
@@ -71,6 +73,8 @@ rule edges_summary:
     threads: 1
     resources:
         mem_mb=1000,
+    conda:
+        "../envs/environment.yaml"
     script:
         "../scripts/edges_summary.py"
 

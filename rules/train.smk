@@ -25,6 +25,8 @@ rule train:
         gpu=gpu_request,
         mem_mb=lambda w: 3000 if w.model == "alexnet" else 1500,
         runtime=lambda w: 240 if w.model == "alexnet" else 60,
+    conda:
+        "../envs/environment.yaml"
     script:
         "../scripts/train.py"
 
