@@ -67,8 +67,6 @@ def run_slice(workdir: Path, threads: int, cores: int, epochs: int, train_limit:
         str(workdir / "config.yaml"),
         "--cores",
         str(cores),
-        "--quiet",
-        "all",
         *targets,
     ]
     started = time.perf_counter()

@@ -13,6 +13,7 @@ import platform
 import resource
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,9 +128,20 @@ def _batches(backend, settings, dataset: Dataset, order: np.ndarray):
             lambda image: to_network_input(image, size),
         )
         return
-    for begin in range(0, len(order), batch_size):
+
+    def prepare(begin):
         chosen = order[begin : begin + batch_size]
-        yield backend.to_batch(to_network_input(images[chosen], size), labels[chosen])
+        return to_network_input(images[chosen], size), labels[chosen]
+
+    # The next batch is prepared in a thread while the current one trains (numpy and OpenCV
+    # release the GIL); the batches and their order are exactly those of a plain loop.
+    with ThreadPoolExecutor(max_workers=1) as preparer:
+        upcoming = preparer.submit(prepare, 0)
+        for begin in range(batch_size, len(order) + batch_size, batch_size):
+            batch_images, batch_labels = upcoming.result()
+            if begin < len(order):
+                upcoming = preparer.submit(prepare, begin)
+            yield backend.to_batch(batch_images, batch_labels)
 
 
 def train_epoch(backend, settings, dataset: Dataset, epoch: int):
