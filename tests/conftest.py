@@ -41,14 +41,10 @@ def deep_update(base, override):
     return base
 
 
-def run_snakemake(workdir, *args, config=None, check=True, timeout=1200):
-    """Run this repository's workflow in workdir on a copy of config.yaml with overrides."""
+def snakemake_command(workdir, *args):
+    """This repository's workflow, run in workdir with the config.yaml written there."""
     workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    settings = yaml.safe_load((REPO / "config.yaml").read_text())
-    deep_update(settings, config or {})
-    (workdir / "config.yaml").write_text(yaml.safe_dump(settings))
-    command = [
+    return [
         sys.executable,
         "-m",
         "snakemake",
@@ -60,9 +56,23 @@ def run_snakemake(workdir, *args, config=None, check=True, timeout=1200):
         str(workdir / "config.yaml"),
         *args,
     ]
+
+
+def run_snakemake(workdir, *args, config=None, check=True, timeout=1200):
+    """Run this repository's workflow in workdir on a copy of config.yaml with overrides."""
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    settings = yaml.safe_load((REPO / "config.yaml").read_text())
+    deep_update(settings, config or {})
+    (workdir / "config.yaml").write_text(yaml.safe_dump(settings))
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
     result = subprocess.run(
-        command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout
+        snakemake_command(workdir, *args),
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     # Snakemake writes some messages to stdout (dry runs) and others to stderr.
     result.output = result.stdout + result.stderr

@@ -4,7 +4,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from convstudy.config import ConfigError, apply_preset, deep_merge
 from convstudy.data.cache import Dataset
 from convstudy.train import RunFiles, train
 from tests import synthetic
-from tests.conftest import REPO, run_snakemake
+from tests.conftest import REPO, run_snakemake, snakemake_command
 
 
 def quick_config(**scale):
@@ -158,20 +157,7 @@ def test_killed_run_resumes_and_ends_with_the_uninterrupted_numbers(tmp_path, sy
         yaml.safe_dump(deep_merge(yaml.safe_load((REPO / "config.yaml").read_text()), config))
     )
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--snakefile",
-            str(REPO / "Snakefile"),
-            "--directory",
-            str(killed),
-            "--configfile",
-            str(killed / "config.yaml"),
-            "--cores",
-            "1",
-            target,
-        ],
+        snakemake_command(killed, "--cores", "1", target),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

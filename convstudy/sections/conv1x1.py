@@ -165,18 +165,15 @@ def build_conv1x1(
     log: Callable[[str], None] = print,
 ) -> pd.DataFrame:
     """The 1x1 timing table over growing shapes and its log-log figure."""
-    from convstudy.plots.conv import timing_figure
-
-    set_threads(threads)
-    rows = []
-    for index, shape in enumerate(SHAPES_1X1):
-        rows.extend(conv1x1_rows(shape, SEED + index, threads, log))
-    table = pd.DataFrame(rows, columns=TABLE_COLUMNS_1X1)
-    figure = timing_figure(table, "1x1 convolution: matrix product vs framework layers vs loops")
-    save_figure(figure, figure_path)
-    write_table(table, table_path)
-    _write_pivot(table, markdown_path, ["N", "Ci", "Co", "H", "W", "multiply_adds"])
-    return table
+    return _build_timing_section(
+        [(shape, conv1x1_rows) for shape in SHAPES_1X1],
+        TABLE_COLUMNS_1X1,
+        "1x1 convolution: matrix product vs framework layers vs loops",
+        ["N", "Ci", "Co", "H", "W", "multiply_adds"],
+        (table_path, markdown_path, figure_path),
+        threads,
+        log,
+    )
 
 
 # --- im2col on the section-2 grid --------------------------------------------------------------
@@ -267,17 +264,30 @@ def build_im2col(
     log: Callable[[str], None] = print,
 ) -> pd.DataFrame:
     """im2col vs the framework convolutions on every section-2 case: table and timing figure."""
+    return _build_timing_section(
+        [(case, im2col_rows) for case in CASES],
+        TABLE_COLUMNS_IM2COL,
+        "Any convolution: im2col + one matrix product vs frameworks",
+        ["case", "output_shape", "columns_shape", "multiply_adds"],
+        (table_path, markdown_path, figure_path),
+        threads,
+        log,
+    )
+
+
+def _build_timing_section(items, columns, title, pivot_index, paths, threads, log):
+    """Rows of every (item, rows function), seeded in turn; the table, its pivot and figure."""
     from convstudy.plots.conv import timing_figure
 
+    table_path, markdown_path, figure_path = paths
     set_threads(threads)
     rows = []
-    for index, case in enumerate(CASES):
-        rows.extend(im2col_rows(case, SEED + index, threads, log))
-    table = pd.DataFrame(rows, columns=TABLE_COLUMNS_IM2COL)
-    figure = timing_figure(table, "Any convolution: im2col + one matrix product vs frameworks")
-    save_figure(figure, figure_path)
+    for index, (item, make_rows) in enumerate(items):
+        rows.extend(make_rows(item, SEED + index, threads, log))
+    table = pd.DataFrame(rows, columns=columns)
+    save_figure(timing_figure(table, title), figure_path)
     write_table(table, table_path)
-    _write_pivot(table, markdown_path, ["case", "output_shape", "columns_shape", "multiply_adds"])
+    _write_pivot(table, markdown_path, pivot_index)
     return table
 
 
