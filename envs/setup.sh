@@ -60,6 +60,13 @@ MSG
 fi
 
 # --- the virtual environment ---------------------------------------------------------------------
+# Debian and Ubuntu ship venv's pip bootstrap (ensurepip) in a package of its own.
+if [ ! -x .venv/bin/python ] && ! "$python" -c 'import ensurepip' 2>/dev/null \
+    && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    say "installing python3.11-venv (venv's pip bootstrap)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3.11-venv \
+        >/dev/null || say "could not install python3.11-venv; creating the venv may fail"
+fi
 if [ ! -x .venv/bin/python ]; then
     say "creating .venv with $($python --version)"
     if ! "$python" -m venv .venv; then
