@@ -218,18 +218,7 @@ def im2col_rows(
     outputs = {name: to_numpy(run()) for name, run in runs.items()}
     columns = im2col(x, case.kernel, case.stride, case.padding)
     base = {
-        "case": case.name,
-        "N": case.batch,
-        "Ci": case.in_channels,
-        "Co": case.out_channels,
-        "H": case.height,
-        "W": case.width,
-        "Kh": case.kernel[0],
-        "Kw": case.kernel[1],
-        "pad_h": case.padding[0],
-        "pad_w": case.padding[1],
-        "stride_h": case.stride[0],
-        "stride_w": case.stride[1],
+        **case.columns(),
         "output_shape": "x".join(map(str, case.output_shape())),
         "columns_shape": "x".join(map(str, columns.shape)),
         "columns_mb": columns.nbytes / 1e6,

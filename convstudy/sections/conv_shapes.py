@@ -60,6 +60,23 @@ class ConvCase:
     def output_shape(self) -> tuple[int, int, int, int]:
         return conv2d_output_shape(self.input_shape, self.kernel_shape, self.stride, self.padding)
 
+    def columns(self) -> dict:
+        """The case as table columns."""
+        return {
+            "case": self.name,
+            "N": self.batch,
+            "Ci": self.in_channels,
+            "Co": self.out_channels,
+            "H": self.height,
+            "W": self.width,
+            "Kh": self.kernel[0],
+            "Kw": self.kernel[1],
+            "pad_h": self.padding[0],
+            "pad_w": self.padding[1],
+            "stride_h": self.stride[0],
+            "stride_w": self.stride[1],
+        }
+
     def random_arrays(self, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Input, weight and bias in float32, weights scaled by 1/sqrt(fan-in) like an init."""
         rng = np.random.default_rng(seed)
@@ -164,18 +181,7 @@ def case_row(case: ConvCase, seed: int, log: Callable[[str], None] = print) -> d
             f"{loop_seconds * full_work / crop_work:.0f} s)"
         )
     row = {
-        "case": case.name,
-        "N": case.batch,
-        "Ci": case.in_channels,
-        "Co": case.out_channels,
-        "H": case.height,
-        "W": case.width,
-        "Kh": case.kernel[0],
-        "Kw": case.kernel[1],
-        "pad_h": case.padding[0],
-        "pad_w": case.padding[1],
-        "stride_h": case.stride[0],
-        "stride_w": case.stride[1],
+        **case.columns(),
         "formula_shape": _shape_text(formula),
         **{f"{f}_shape": _shape_text(shapes[f]) for f in FRAMEWORKS},
         "loop_input_hw": f"{crop_h}x{crop_w}",
