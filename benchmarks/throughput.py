@@ -125,7 +125,7 @@ def measure_path(case: str, path: str, threads: int, images: int | None, workers
     from convstudy import backends, models
     from convstudy import settings as run_settings
     from convstudy.config import apply_preset
-    from convstudy.train import epoch_order, input_shape, train_epoch
+    from convstudy.train import epoch_order, train_epoch
 
     config = apply_preset(yaml.safe_load((REPO / "config.yaml").read_text()))
     config["threads"][framework] = threads
@@ -136,7 +136,7 @@ def measure_path(case: str, path: str, threads: int, images: int | None, workers
     full, data_note = load_fashion_mnist()
     dataset = full.subset(images or default_images, 1000)
     order = epoch_order(settings["seed"], 0, len(dataset.train_labels))
-    shape = input_shape(settings, dataset.image_shape)
+    shape = models.input_shape(settings, dataset.image_shape)
     spec = models.build_spec(model, settings, dataset.num_classes)
     state = models.initial_state(spec, shape, settings["seed"])
 

@@ -22,7 +22,6 @@ from convstudy.atomic import save_figure, write_table
 from convstudy.conv import cross_correlate2d
 from convstudy.data.cache import load_task
 from convstudy.data.transforms import to_network_input
-from convstudy.train import input_shape
 
 CORRELATION_COLUMNS = ["layer", "channel", "family", "orientation", "r", "best"]
 
@@ -108,7 +107,7 @@ def build_activation_maps(
     metrics = json.loads(Path(metrics_path).read_text())
     settings = metrics["settings"]
     dataset = load_task(dataset_path, settings["dataset"])
-    shape = input_shape(settings, dataset.image_shape)
+    shape = models.input_shape(settings, dataset.image_shape)
     if shape[0] != 1:
         raise ValueError(
             f"{settings['run']}: activation maps compare with grey-image edge kernels; "

@@ -138,6 +138,13 @@ def build_spec(model: str, settings: dict, num_classes: int) -> list[Layer]:
     raise ValueError(f"unknown model {model!r}; choose one of {', '.join(MODELS)}")
 
 
+def input_shape(settings: dict, image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
+    """What a run's network takes: the dataset's images, resized to image_size if set."""
+    channels, height, _ = image_shape
+    size = settings["image_size"] or height
+    return channels, size, size
+
+
 def layer_shapes(spec: list[Layer], input_shape: tuple[int, ...]) -> list[tuple[int, ...]]:
     """The output shape (without batch) of each layer; raises ShapeError where it vanishes."""
     shape, shapes = tuple(input_shape), []

@@ -127,14 +127,13 @@ def _check(settings: dict, where: str) -> None:
         )
     task = TASKS[settings["dataset"]]
     spec = models.build_spec(settings["model"], settings, task.num_classes)
-    channels, height, _ = task.image_shape
-    size = settings["image_size"] or height
+    shape = models.input_shape(settings, task.image_shape)
     try:
-        models.layer_shapes(spec, (channels, size, size))
+        models.layer_shapes(spec, shape)
     except models.ShapeError as error:
         raise ConfigError(
             f"{where}: {settings['model']} does not fit {settings['dataset']} images of "
-            f"{size}x{size}: {error}"
+            f"{shape[1]}x{shape[2]}: {error}"
         ) from None
 
 

@@ -45,16 +45,10 @@ def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(n)
 
 
-def input_shape(settings: dict, dataset_shape: tuple[int, int, int]) -> tuple[int, int, int]:
-    channels, height, _ = dataset_shape
-    size = settings["image_size"] or height
-    return channels, size, size
-
-
 def train(settings: dict, dataset: Dataset, files: RunFiles, log=print) -> dict:
     """Train one run to completion (resuming if a checkpoint matches) and write its outputs."""
     dataset = dataset.subset(settings["train_limit"], settings["test_limit"])
-    shape = input_shape(settings, dataset.image_shape)
+    shape = models.input_shape(settings, dataset.image_shape)
     spec = models.build_spec(settings["model"], settings, dataset.num_classes)
     backend = backends.create(
         settings["framework"],
