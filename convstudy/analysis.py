@@ -303,17 +303,23 @@ def build_aggregate(
     runs = runs_table(all_metrics)
     settings = _settings_by_arm(all_metrics)
     log(f"{len(runs)} runs of {runs['arm'].nunique()} arms")
-    tables = []
-    for name, comparison in comparisons.items():
-        table = comparison_table(runs, settings, comparison)
-        table.insert(0, "comparison", name)
-        tables.append(table)
+    tables = _named_comparison_tables(runs, settings, comparisons)
     summary = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     log(f"{len(comparisons)} comparisons, {len(summary)} arm rows")
     write_tables(runs, runs_csv, runs_markdown, runs_html)
     write_tables(epochs_table(all_metrics), epochs_csv)
     write_tables(summary, comparisons_csv, comparisons_markdown, comparisons_html)
     return summary
+
+
+def _named_comparison_tables(runs, settings, comparisons: dict[str, dict]) -> list:
+    """Each comparison's table, its name in a first column."""
+    tables = []
+    for name, comparison in comparisons.items():
+        table = comparison_table(runs, settings, comparison)
+        table.insert(0, "comparison", name)
+        tables.append(table)
+    return tables
 
 
 def build_comparison(
@@ -407,13 +413,10 @@ def build_width(
     all_metrics = read_metrics(metrics_paths)
     runs = runs_table(all_metrics)
     settings = _settings_by_arm(all_metrics)
-    tables = []
-    for name, comparison in comparisons.items():
-        table = comparison_table(runs, settings, comparison)
-        table.insert(0, "comparison", name)
+    tables = _named_comparison_tables(runs, settings, comparisons)
+    for name, table in zip(comparisons, tables, strict=True):
         table.insert(1, "dataset", [parse_arm(a, name)[0] for a in table["arm"]])
         table.insert(2, "width", [settings[a]["width"] for a in table["arm"]])
-        tables.append(table)
     table = pd.concat(tables, ignore_index=True)
     table["generalization_gap"] = table["train_accuracy_mean"] - table["test_accuracy_mean"]
     log(f"{len(comparisons)} width sweeps: {', '.join(comparisons)}")
