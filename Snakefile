@@ -22,6 +22,7 @@ include: "rules/edges.smk"
 include: "rules/conv_shapes.smk"
 include: "rules/conv1x1.smk"
 include: "rules/train.smk"
+include: "rules/timing.smk"
 include: "rules/analysis.smk"
 include: "rules/report.smk"
 

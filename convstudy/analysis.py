@@ -1,33 +1,47 @@
-"""Runs into tidy tables: what each run measured, and what each comparison found.
+"""Runs and timings into tidy tables: what each run measured, and what each comparison found.
 
 Tables (pandas DataFrames, one row per ...):
-  runs        run: identity, the settings that vary, final accuracies, time per epoch and its
-              breakdown, speed, size, memory
+  runs        run: identity, the settings that vary, final accuracies, its own epoch time and
+              breakdown (measured alongside other jobs), speed, size, memory
   epochs      run and epoch: the learning curves and each epoch's time breakdown
-  comparison  arm of one comparison: mean and standard deviation over seeds, and the difference
-              from the comparison's baseline arm (its first) with a 95% Welch interval
-              (convstudy.stats), for test accuracy and for epoch time
+  timings     arm: its training speed measured alone (convstudy.speed): training images per
+              second (median, min and max over passes) and seconds by phase per 10,000 images
+  comparison  arm of one comparison: test accuracy over seeds, and its difference from the
+              comparison's baseline arm (its first): identical, paired, Welch or single seed
+              (convstudy.stats), with the smallest difference the seeds could detect; and its
+              speed measured alone, against the baseline's
 
-A run's time per epoch is the median over its epochs (the first epoch carries one-off costs such
-as MXNet building its graph); each phase is the median of that phase, and "other" is the rest of
-the epoch (Python between phases, accuracy bookkeeping).
+A run's epoch time is the median over its epochs (the first epoch carries one-off costs such as
+MXNet building its graph); each phase is the median of that phase, and "other" is the loop's own
+work between phases.
 """
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from convstudy import stats
-from convstudy.atomic import save_figure, write_table, write_text
 from convstudy.models import MODELS
-from convstudy.settings import parse_arm
+from convstudy.settings import parse_arm, references
 
-# Stacking order of an epoch's time, bottom to top.
+# Stacking order of an epoch's time, bottom to top; a timed pass has no evaluation.
 PHASES = ("data", "forward", "backward", "step", "other", "eval")
 PHASE_COLUMNS = [f"seconds_{phase}" for phase in PHASES]
+TRAIN_PHASES = PHASES[:-1]
+TRAIN_PHASE_COLUMNS = PHASE_COLUMNS[:-1]
+# Timed passes are reported per this many training images, whatever their length.
+PER_IMAGES = 10_000
+
+# Arms whose per-epoch training losses agree within this tolerance on every seed trained
+# identically (the same computation, however it was scheduled or fed).
+IDENTICAL_RTOL = 1e-5
+IDENTICAL_ATOL = 1e-7
+
+# Speed of an arm against its baseline, from their timed passes.
+FASTER, SLOWER, WITHIN_SPREAD = "faster", "slower", "within the spread of passes"
 
 # Run identity and bookkeeping: never a "setting" that distinguishes two arms.
 IDENTITY_KEYS = {
@@ -73,9 +87,8 @@ MODEL_SECTIONS = {"lenet": SECTION_LENET, "alexnet": SECTION_ALEXNET}
 
 
 def comparison_arms(comparison: dict) -> list[str]:
-    """The arms of a comparison, its reference (if any) last."""
-    reference = comparison.get("reference")
-    return list(comparison["runs"]) + ([reference] if reference else [])
+    """The arms of a comparison, its references (if any) last."""
+    return list(comparison["runs"]) + references(comparison)
 
 
 def comparison_kind(comparison: dict) -> str:
@@ -92,7 +105,7 @@ def comparison_section(comparison: dict) -> str:
 # --- one run ------------------------------------------------------------------------------------
 
 
-def read_metrics(paths: Sequence[str | Path]) -> list[dict]:
+def read_json(paths: Sequence[str | Path]) -> list[dict]:
     return [json.loads(Path(path).read_text()) for path in paths]
 
 
@@ -105,9 +118,7 @@ def arm_of(metrics: dict) -> str:
 
 def _epoch_phases(epoch: dict) -> dict[str, float]:
     seconds = epoch["seconds"]
-    measured = {phase: float(seconds.get(phase, 0.0)) for phase in PHASES if phase != "other"}
-    measured["other"] = max(0.0, float(seconds["total"]) - sum(measured.values()))
-    return measured
+    return {phase: float(seconds.get(phase, 0.0)) for phase in PHASES}
 
 
 def runs_table(all_metrics: Sequence[dict]) -> pd.DataFrame:
@@ -129,6 +140,8 @@ def runs_table(all_metrics: Sequence[dict]) -> pd.DataFrame:
             "test_accuracy": metrics["final"]["test_accuracy"],
             "train_accuracy": metrics["final"]["train_accuracy"],
             "train_loss": metrics["final"]["train_loss"],
+            "diverged": any(epoch.get("diverged", False) for epoch in epochs),
+            "timing": metrics.get("timing", "alongside other jobs"),
             "epoch_seconds": float(np.median([e["seconds"]["total"] for e in epochs])),
             **{
                 f"seconds_{phase}": float(np.median([p[phase] for p in phases])) for phase in PHASES
@@ -168,38 +181,95 @@ def epochs_table(all_metrics: Sequence[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values(["run", "epoch"], ignore_index=True)
 
 
+# --- speed, measured alone ---------------------------------------------------------------------
+
+
+def timings_table(all_timings: Sequence[dict]) -> pd.DataFrame:
+    """One row per arm timed alone: speed over its passes, and seconds by phase (medians over
+    passes) per PER_IMAGES training images."""
+    rows = []
+    for timing in all_timings:
+        settings = timing["settings"]
+        passes = timing["passes"]
+        speeds = [p["images_per_second"] for p in passes]
+        per = [PER_IMAGES / p["images"] for p in passes]
+        row = {
+            "arm": timing["arm"],
+            "dataset": settings["dataset"],
+            "model": settings["model"],
+            "framework": settings["framework"],
+            "variant": settings["variant"],
+            "data_path": settings["data_path"],
+            "workers": settings["workers"],
+            "hybridize": settings["hybridize"],
+            "batch_size": settings["batch_size"],
+            "timing": timing["timing"],
+            "threads": timing["threads"],
+            "cores_reserved": timing["cores_reserved"],
+            "device": timing["device"],
+            "passes": len(passes),
+            "images_per_pass": passes[0]["images"],
+            "images_per_second": float(np.median(speeds)),
+            "images_per_second_low": float(np.min(speeds)),
+            "images_per_second_high": float(np.max(speeds)),
+            "pass_images_per_second": " ".join(f"{s:.0f}" for s in speeds),
+        }
+        for phase in TRAIN_PHASES:
+            row[f"seconds_{phase}"] = float(
+                np.median([p["seconds"][phase] * k for p, k in zip(passes, per, strict=True)])
+            )
+        row["seconds_total"] = sum(row[column] for column in TRAIN_PHASE_COLUMNS)
+        row["data_share"] = row["seconds_data"] / row["seconds_total"]
+        rows.append(row)
+    if not rows:
+        raise ValueError("no timings to tabulate")
+    return pd.DataFrame(rows).sort_values("arm", ignore_index=True)
+
+
+def speed_verdict(baseline: pd.Series, arm: pd.Series) -> str:
+    """Faster or slower only when every pass of one arm beats every pass of the other."""
+    if arm["images_per_second_low"] > baseline["images_per_second_high"]:
+        return FASTER
+    if arm["images_per_second_high"] < baseline["images_per_second_low"]:
+        return SLOWER
+    return WITHIN_SPREAD
+
+
 # --- one comparison -----------------------------------------------------------------------------
 
 
-def arm_labels(arms: Sequence[str]) -> dict[str, str]:
-    """Short names: only the parts of dataset / model-framework / variant that differ."""
+def arm_labels(arms: Sequence[str], labels: dict[str, str] | None = None) -> dict[str, str]:
+    """Short names: only the parts of dataset / model-framework / variant that differ (a
+    variant's own label where config.yaml gives one)."""
+    labels = labels or {}
     parts = [arm.split("/") for arm in arms]
     varying = [i for i in range(3) if len({p[i] for p in parts}) > 1]
-    labels = {
-        arm: "/".join(p[i] for i in varying) or arm for arm, p in zip(arms, parts, strict=True)
-    }
-    if len(set(labels.values())) < len(labels):
+    names = {}
+    for arm, p in zip(arms, parts, strict=True):
+        shown = [labels.get(arm, p[2]) if i == 2 else p[i] for i in varying]
+        names[arm] = "/".join(shown) or arm
+    if len(set(names.values())) < len(names):
         return {arm: arm for arm in arms}
-    return labels
+    return names
 
 
 def _format_setting(value) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def setting_texts(settings: dict[str, dict], arms: Sequence[str], reference: str | None):
+def setting_texts(settings: dict[str, dict], arms: Sequence[str], extra: Sequence[str]):
     """What sets each arm apart, as 'key value' pairs.
 
-    For the compared arms: the settings that vary among them. For the reference: where it
-    differs from the baseline (the first arm).
+    For the compared arms: the settings that vary among them. For the extra (reference) arms:
+    where each differs from the baseline (the first arm).
     """
     keys = [k for k in settings[arms[0]] if k not in IDENTITY_KEYS]
     varying = [k for k in keys if len({repr(settings[a].get(k)) for a in arms}) > 1]
     texts = {
         arm: ", ".join(f"{k} {_format_setting(settings[arm][k])}" for k in varying) for arm in arms
     }
-    if reference:
-        base = settings[arms[0]]
+    base = settings[arms[0]]
+    for reference in extra:
         differing = [k for k in keys if settings[reference].get(k) != base.get(k)]
         texts[reference] = ", ".join(
             f"{k} {_format_setting(settings[reference][k])}" for k in differing
@@ -207,58 +277,135 @@ def setting_texts(settings: dict[str, dict], arms: Sequence[str], reference: str
     return {arm: text or "same settings" for arm, text in texts.items()}
 
 
-COMPARED_METRICS = ("test_accuracy", "epoch_seconds")
+def trained_identically(epochs: pd.DataFrame, baseline: str, arm: str) -> tuple[bool, float, float]:
+    """Whether two arms' per-epoch training losses agree on every seed they share, and the
+    largest difference seen in training loss and in test accuracy (any epoch, any seed)."""
+    first = epochs[epochs["arm"] == baseline].set_index(["seed", "epoch"]).sort_index()
+    second = epochs[epochs["arm"] == arm].set_index(["seed", "epoch"]).sort_index()
+    if not first.index.equals(second.index):
+        return False, float("nan"), float("nan")
+    a, b = first["train_loss"].to_numpy(float), second["train_loss"].to_numpy(float)
+    same = bool(
+        np.allclose(a, b, rtol=IDENTICAL_RTOL, atol=IDENTICAL_ATOL, equal_nan=True)
+        and np.array_equal(np.isnan(a), np.isnan(b))
+    )
+    loss = float(np.nanmax(np.abs(a - b), initial=0.0))
+    accuracy = float(
+        np.max(np.abs(first["test_accuracy"].to_numpy() - second["test_accuracy"].to_numpy()))
+    )
+    return same, loss, accuracy
 
 
-def comparison_table(runs: pd.DataFrame, settings: dict[str, dict], comparison: dict):
-    """One row per arm (baseline first, reference last): means over seeds and differences."""
+def _seed_values(runs: pd.DataFrame, arm: str, metric: str = "test_accuracy") -> dict[int, float]:
+    own = runs[runs["arm"] == arm]
+    return dict(zip(own["seed"].astype(int), own[metric].astype(float), strict=True))
+
+
+def comparison_table(
+    runs: pd.DataFrame,
+    epochs: pd.DataFrame,
+    settings: dict[str, dict],
+    comparison: dict,
+    timings: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per arm (baseline first, references last): test accuracy over seeds and its
+    difference from the baseline; with timings, each arm's speed measured alone."""
     arms = list(comparison["runs"])
-    reference = comparison.get("reference")
-    ordered = comparison_arms(comparison)
+    extra = references(comparison)
+    ordered = arms + extra
     missing = [arm for arm in ordered if arm not in set(runs["arm"])]
     if missing:
         raise ValueError(f"no runs of {', '.join(missing)} among the given metrics")
-    labels = arm_labels(ordered)
-    texts = setting_texts(settings, arms, reference)
-    baseline = runs[runs["arm"] == arms[0]]
+    if timings is not None:
+        untimed = [arm for arm in ordered if arm not in set(timings["arm"])]
+        if untimed:
+            raise ValueError(f"no timing of {', '.join(untimed)} among the given timings")
+        timings = timings.set_index("arm")
+    labels = arm_labels(ordered, comparison.get("labels"))
+    texts = setting_texts(settings, arms, extra)
+    baseline_values = _seed_values(runs, arms[0])
     rows = []
     for arm in ordered:
         own = runs[runs["arm"] == arm]
-        role = "baseline" if arm == arms[0] else "reference" if arm == reference else "arm"
+        role = "baseline" if arm == arms[0] else "reference" if arm in extra else "arm"
+        summary = stats.summarize(own["test_accuracy"])
         row = {
             "arm": arm,
             "label": labels[arm],
             "role": role,
             "setting": texts[arm],
             "seeds": len(own),
+            "test_accuracy_mean": summary.mean,
+            "test_accuracy_std": summary.std,
         }
-        for metric in COMPARED_METRICS:
-            summary = stats.summarize(own[metric])
-            row[f"{metric}_mean"] = summary.mean
-            row[f"{metric}_std"] = summary.std
-            if role == "baseline":
-                nan = float("nan")
-                difference = stats.Difference(nan, nan, nan, nan, verdict="")
-            else:
-                difference = stats.welch_difference(baseline[metric], own[metric])
-            row[f"{metric}_difference"] = difference.difference
-            row[f"{metric}_ci_low"] = difference.low
-            row[f"{metric}_ci_high"] = difference.high
-            row[f"{metric}_verdict"] = difference.verdict
-        row["train_accuracy_mean"] = own["train_accuracy"].mean()
-        row["train_loss_mean"] = own["train_loss"].mean()
-        for column in PHASE_COLUMNS:
-            row[column] = own[column].mean()
-        row["images_per_second_mean"] = own["images_per_second"].mean()
-        row["images_per_second_std"] = stats.summarize(own["images_per_second"]).std
-        row["parameters"] = int(own["parameters"].iloc[0])
-        row["peak_memory_mb"] = own["peak_memory_mb"].max()
-        row["worker_peak_memory_mb"] = own["worker_peak_memory_mb"].max()
+        if role == "baseline":
+            nan = float("nan")
+            difference = stats.Difference(nan, nan, nan, nan, interval="", verdict="")
+            loss_gap = accuracy_gap = nan
+        else:
+            same, loss_gap, accuracy_gap = trained_identically(epochs, arms[0], arm)
+            difference = stats.compare(baseline_values, _seed_values(runs, arm), identical=same)
+        row.update(
+            difference=difference.difference,
+            ci_low=difference.low,
+            ci_high=difference.high,
+            interval=difference.interval,
+            detectable=difference.detectable,
+            verdict=difference.verdict,
+            seed_differences=" ".join(f"{d:+.4f}" for d in difference.per_seed),
+            largest_loss_difference=loss_gap,
+            largest_accuracy_difference=accuracy_gap,
+            diverged_seeds=int(own["diverged"].sum()) if "diverged" in own else 0,
+            train_accuracy_mean=own["train_accuracy"].mean(),
+            train_loss_mean=own["train_loss"].mean(),
+            parameters=int(own["parameters"].iloc[0]),
+            peak_memory_mb=own["peak_memory_mb"].max(),
+            worker_peak_memory_mb=own["worker_peak_memory_mb"].max(),
+        )
+        if timings is not None:
+            timing = timings.loc[arm]
+            row.update(
+                timing=timing["timing"],
+                threads=int(timing["threads"]),
+                passes=int(timing["passes"]),
+                images_per_pass=int(timing["images_per_pass"]),
+                images_per_second=timing["images_per_second"],
+                images_per_second_low=timing["images_per_second_low"],
+                images_per_second_high=timing["images_per_second_high"],
+                pass_images_per_second=timing["pass_images_per_second"],
+                speed_verdict=(
+                    "" if role == "baseline" else speed_verdict(timings.loc[arms[0]], timing)
+                ),
+                **{column: timing[column] for column in TRAIN_PHASE_COLUMNS},
+                seconds_total=timing["seconds_total"],
+            )
         rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if comparison_kind(comparison) == "sweep":
+        _mark_best_range(table, runs, settings, comparison["sweep"])
+    return table
 
 
-def _settings_by_arm(all_metrics: Sequence[dict]) -> dict[str, dict]:
+def _mark_best_range(table: pd.DataFrame, runs: pd.DataFrame, settings, setting: str) -> None:
+    """A sweep's value per arm, and whether the arm is not clearly worse than the best arm
+    (the paired interval of its difference from the best includes zero, or it is the best)."""
+    table["sweep_value"] = [settings[arm][setting] for arm in table["arm"]]
+    swept = table[table["role"] != "reference"]
+    best = swept.loc[swept["test_accuracy_mean"].idxmax(), "arm"]
+    best_values = _seed_values(runs, best)
+    near = []
+    for arm, role in zip(table["arm"], table["role"], strict=True):
+        if role == "reference":
+            near.append(False)
+        elif arm == best:
+            near.append(True)
+        else:
+            near.append(stats.compare(best_values, _seed_values(runs, arm)).verdict != stats.LOWER)
+    table["best"] = table["arm"] == best
+    table["near_best"] = near
+
+
+def settings_by_arm(all_metrics: Sequence[dict]) -> dict[str, dict]:
     settings = {}
     for metrics in sorted(all_metrics, key=lambda m: m["settings"]["seed"]):
         settings.setdefault(arm_of(metrics), metrics["settings"])
@@ -279,147 +426,49 @@ def html_table(table: pd.DataFrame, float_format: str = "{:.4g}") -> str:
     )
 
 
-def write_tables(table: pd.DataFrame, csv_path, markdown_path=None, html_path=None) -> None:
-    """CSV (full precision), and optionally Markdown and an HTML fragment."""
-    write_table(table, csv_path, markdown_path)
-    if html_path is not None:
-        write_text(html_path, html_table(table) + "\n")
-
-
-def build_aggregate(
-    metrics_paths: Sequence[str | Path],
-    comparisons: dict[str, dict],
-    runs_csv,
-    runs_markdown,
-    runs_html,
-    epochs_csv,
-    comparisons_csv,
-    comparisons_markdown,
-    comparisons_html,
-    log: Callable[[str], None] = print,
-) -> pd.DataFrame:
-    """Every run in one table, every epoch in another, every comparison's arms in a third."""
-    all_metrics = read_metrics(metrics_paths)
-    runs = runs_table(all_metrics)
-    settings = _settings_by_arm(all_metrics)
-    log(f"{len(runs)} runs of {runs['arm'].nunique()} arms")
-    tables = _named_comparison_tables(runs, settings, comparisons)
-    summary = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    log(f"{len(comparisons)} comparisons, {len(summary)} arm rows")
-    write_tables(runs, runs_csv, runs_markdown, runs_html)
-    write_tables(epochs_table(all_metrics), epochs_csv)
-    write_tables(summary, comparisons_csv, comparisons_markdown, comparisons_html)
-    return summary
-
-
-def _named_comparison_tables(runs, settings, comparisons: dict[str, dict]) -> list:
+def named_comparison_tables(runs, epochs, settings, comparisons: dict, timings=None) -> list:
     """Each comparison's table, its name in a first column."""
     tables = []
     for name, comparison in comparisons.items():
-        table = comparison_table(runs, settings, comparison)
+        table = comparison_table(runs, epochs, settings, comparison, timings)
         table.insert(0, "comparison", name)
         tables.append(table)
     return tables
 
 
-def build_comparison(
-    name: str,
-    comparison: dict,
-    metrics_paths: Sequence[str | Path],
-    table_csv,
-    table_markdown,
-    table_html,
-    figure_path,
-    log: Callable[[str], None] = print,
-) -> pd.DataFrame:
-    """One comparison: its table and its figure (curves, timing or width, by its kind)."""
-    from convstudy.plots import curves, timing, width
-
-    all_metrics = read_metrics(metrics_paths)
-    runs = runs_table(all_metrics)
-    table = comparison_table(runs, _settings_by_arm(all_metrics), comparison)
-    for row in table.itertuples():
-        log(
-            f"{name}: {row.arm} ({row.seeds} seeds): test accuracy {row.test_accuracy_mean:.4f}"
-            f", {row.epoch_seconds_mean:.2f} s per epoch"
-            + (f"; vs baseline: {row.test_accuracy_verdict}" if row.role != "baseline" else "")
-        )
-    kind = comparison_kind(comparison)
-    title = comparison["title"]
-    if kind == "timing":
-        figure = timing.comparison_timing_figure(table, title)
-    elif kind == "width":
-        figure = width.comparison_width_figure(table, epochs_table(all_metrics), title)
-    else:
-        figure = curves.curves_figure(table, epochs_table(all_metrics), title)
-    save_figure(figure, figure_path)
-    write_tables(table, table_csv, table_markdown, table_html)
-    return table
+def comparison_tables(
+    comparison: dict, metrics_paths: Sequence[str | Path], timing_paths: Sequence[str | Path]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """One comparison's table, and the runs and epochs it was computed from."""
+    all_metrics = read_json(metrics_paths)
+    runs, epochs = runs_table(all_metrics), epochs_table(all_metrics)
+    timings = timings_table(read_json(timing_paths))
+    table = comparison_table(runs, epochs, settings_by_arm(all_metrics), comparison, timings)
+    return table, runs, epochs
 
 
-def build_time_breakdown(
-    metrics_paths: Sequence[str | Path],
-    table_csv,
-    table_markdown,
-    figure_path,
-    log: Callable[[str], None] = print,
-) -> pd.DataFrame:
-    """Where an epoch's time goes, for every setting (arm) that ran: means over seeds."""
-    from convstudy.plots import timing
-
-    table = time_breakdown_table(runs_table(read_metrics(metrics_paths)))
-    log(f"{len(table)} settings")
-    save_figure(timing.time_breakdown_figure(table), figure_path)
-    write_tables(table, table_csv, table_markdown)
-    return table
-
-
-def time_breakdown_table(runs: pd.DataFrame) -> pd.DataFrame:
-    """One row per arm: mean time per epoch by phase, share spent waiting for data, images/s."""
-    grouped = runs.groupby("arm", sort=True)
-    table = grouped.agg(
-        dataset=("dataset", "first"),
-        model=("model", "first"),
-        framework=("framework", "first"),
-        variant=("variant", "first"),
-        data_path=("data_path", "first"),
-        workers=("workers", "first"),
-        hybridize=("hybridize", "first"),
-        seeds=("seed", "count"),
-        epoch_seconds=("epoch_seconds", "mean"),
-        **{column: (column, "mean") for column in PHASE_COLUMNS},
-        images_per_second=("images_per_second", "mean"),
-    ).reset_index()
-    table["data_share"] = table["seconds_data"] / table[PHASE_COLUMNS].sum(axis=1)
-    order = table["model"].map({model: index for index, model in enumerate(MODELS)})
+def time_breakdown_table(timings: pd.DataFrame) -> pd.DataFrame:
+    """Every arm timed alone, LeNet first, then by dataset, framework and variant."""
+    order = timings["model"].map({model: index for index, model in enumerate(MODELS)})
     return (
-        table.assign(model_order=order)
+        timings.assign(model_order=order)
         .sort_values(["model_order", "dataset", "framework", "variant"], ignore_index=True)
         .drop(columns="model_order")
     )
 
 
-def build_width(
+def width_table(
     comparisons: dict[str, dict],
     metrics_paths: Sequence[str | Path],
-    table_csv,
-    table_markdown,
-    figure_path,
-    log: Callable[[str], None] = print,
 ) -> pd.DataFrame:
-    """Accuracy against parameter count, one line per width comparison (per dataset)."""
-    from convstudy.plots import width
-
-    all_metrics = read_metrics(metrics_paths)
-    runs = runs_table(all_metrics)
-    settings = _settings_by_arm(all_metrics)
-    tables = _named_comparison_tables(runs, settings, comparisons)
+    """Accuracy against parameter count, the arms of every width comparison (per dataset)."""
+    all_metrics = read_json(metrics_paths)
+    runs, epochs = runs_table(all_metrics), epochs_table(all_metrics)
+    settings = settings_by_arm(all_metrics)
+    tables = named_comparison_tables(runs, epochs, settings, comparisons)
     for name, table in zip(comparisons, tables, strict=True):
         table.insert(1, "dataset", [parse_arm(a, name)[0] for a in table["arm"]])
         table.insert(2, "width", [settings[a]["width"] for a in table["arm"]])
     table = pd.concat(tables, ignore_index=True)
     table["generalization_gap"] = table["train_accuracy_mean"] - table["test_accuracy_mean"]
-    log(f"{len(comparisons)} width sweeps: {', '.join(comparisons)}")
-    save_figure(width.width_figure(table), figure_path)
-    write_tables(table, table_csv, table_markdown)
     return table

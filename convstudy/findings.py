@@ -1,8 +1,12 @@
 """The report's findings, written from the tables of this run (never by hand).
 
-Each function takes the table a rule wrote (a pandas DataFrame) and returns plain sentences. A
-difference is called higher/lower (or faster/slower) only when its 95% interval excludes zero;
-otherwise "no clear difference"; a single seed per arm gives no interval and no conclusion.
+Each function takes the table a rule wrote (a pandas DataFrame) and returns plain sentences. An
+accuracy difference is called higher/lower only when its 95% interval excludes zero (paired
+where the arms ran the same seeds); otherwise "no clear difference", with the smallest
+difference the seeds could have detected; arms that trained identically are called identical;
+a single seed per arm gives no interval and no conclusion. Speed is compared only as measured
+alone, and called faster/slower only when every timed pass of one arm beats every pass of the
+other.
 """
 
 import math
@@ -10,15 +14,14 @@ import math
 import numpy as np
 import pandas as pd
 
-from convstudy import stats
-from convstudy.analysis import PHASE_COLUMNS
+from convstudy import analysis, stats
 
 # A first-layer channel counts as edge-like when its map correlates with a hand-designed kernel's
 # response at least this strongly (absolute Pearson r) on the sample images.
 EDGE_LIKE_CORRELATION = 0.5
 
-TIME_WORDS = {stats.HIGHER: "slower", stats.LOWER: "faster"}
 ACCURACY_WORDS = {stats.HIGHER: "higher", stats.LOWER: "lower"}
+INTERVAL_NAMES = {stats.PAIRED: "paired 95% CI", stats.WELCH: "Welch 95% CI"}
 
 
 def _finite(value) -> bool:
@@ -38,18 +41,34 @@ def signed(value: float, digits: int) -> str:
     return f"{rounded:+.{digits}f}" if rounded != 0 else f"{0:.{digits}f}"
 
 
-def difference_text(row, metric: str, digits: int, words: dict[str, str], unit: str = "") -> str:
-    """The difference from the baseline with its interval and what it means."""
-    difference = row[f"{metric}_difference"]
-    verdict = row[f"{metric}_verdict"]
-    low, high = row[f"{metric}_ci_low"], row[f"{metric}_ci_high"]
-    amount = f"{signed(difference, digits)}{unit}"
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def difference_text(row, digits: int = 3) -> str:
+    """An arm's difference in test accuracy from the baseline: identical, or with its interval,
+    what it means, and (when there is no clear difference) what the seeds could have found."""
+    difference, verdict, interval = row["difference"], row["verdict"], row["interval"]
+    amount = signed(difference, digits)
+    if interval == stats.IDENTICAL:
+        return (
+            f"identical on every seed (largest difference in any epoch: training loss "
+            f"{row['largest_loss_difference']:.1e}, test accuracy "
+            f"{row['largest_accuracy_difference']:.4f})"
+        )
     if verdict == stats.NO_INTERVAL:
         return f"{amount} from a single seed per arm: no interval, so no conclusion"
-    interval = f"95% CI {signed(low, digits)} to {signed(high, digits)}{unit}"
+    name = INTERVAL_NAMES[interval]
+    text = f"{amount} ({name} {signed(row['ci_low'], digits)} to {signed(row['ci_high'], digits)}"
     if verdict == stats.NO_CLEAR_DIFFERENCE:
-        return f"{amount} ({interval}, which includes zero): no clear difference"
-    return f"{amount} ({interval}): {words[verdict]}"
+        text += ", which includes zero): no clear difference"
+        if _finite(row["detectable"]):
+            text += (
+                f"; these seeds would have detected a difference of {row['detectable']:.{digits}f}"
+                " or more (80% power at the 5% level)"
+            )
+        return text
+    return text + f"): {ACCURACY_WORDS[verdict]}"
 
 
 def _describe(row) -> str:
@@ -59,7 +78,30 @@ def _describe(row) -> str:
 
 
 def _seeds(row) -> str:
-    return f"{row['seeds']} seed{'s' if row['seeds'] != 1 else ''}"
+    return _count(int(row["seeds"]), "seed")
+
+
+def _pairing(row, baseline) -> str:
+    if row["interval"] in (stats.PAIRED, stats.IDENTICAL):
+        return f"the same {_seeds(row)}"
+    return f"{_seeds(row)} and {_seeds(baseline)}"
+
+
+def _speed(row) -> str:
+    return (
+        f"{row['images_per_second']:,.0f} training images/s ("
+        f"{row['images_per_second_low']:,.0f} to {row['images_per_second_high']:,.0f} over "
+        f"{_count(int(row['passes']), 'pass')})"
+    ).replace("passs", "passes")
+
+
+def speed_text(row, baseline) -> str:
+    """An arm's speed measured alone, against the baseline's."""
+    verdict = row["speed_verdict"]
+    meaning = (
+        f"{verdict} in every pass" if verdict in (analysis.FASTER, analysis.SLOWER) else verdict
+    )
+    return f"{_speed(row)} against {_speed(baseline)}: {meaning}"
 
 
 def comparison_findings(table: pd.DataFrame, kind: str) -> list[str]:
@@ -70,57 +112,147 @@ def comparison_findings(table: pd.DataFrame, kind: str) -> list[str]:
         return [
             f"{_describe(baseline)}: test accuracy "
             f"{mean_std(baseline['test_accuracy_mean'], baseline['test_accuracy_std'])} over "
-            f"{_seeds(baseline)}, {baseline['epoch_seconds_mean']:.2f} s per epoch, "
-            f"{baseline['images_per_second_mean']:,.0f} training images/s, "
+            f"{_seeds(baseline)}; {_speed(baseline)} measured alone; "
             f"{baseline['parameters']:,} parameters."
         ]
-    sentences = []
     if kind == "timing":
-        accuracies = table["test_accuracy_mean"].to_numpy()
-        for row in rows[1:]:
-            seconds = mean_std(row["epoch_seconds_mean"], row["epoch_seconds_std"], 2)
-            sentences.append(
-                f"{_describe(row)}: {seconds} s per epoch against "
-                f"{baseline['epoch_seconds_mean']:.2f} s for {_describe(baseline)}, "
-                + difference_text(row, "epoch_seconds", 2, TIME_WORDS, " s")
-                + f"; {row['images_per_second_mean']:,.0f} against "
-                f"{baseline['images_per_second_mean']:,.0f} training images/s."
-            )
-        shares = {row["label"]: _data_share(row) for row in rows}
-        sentences.append(
-            "Share of the epoch spent waiting for data: "
-            + ", ".join(f"{label} {share:.0%}" for label, share in shares.items())
-            + "."
-        )
-        if np.ptp(accuracies) == 0:
-            sentences.append(
-                f"Every arm reaches the same test accuracy ({accuracies[0]:.3f}): they train on "
-                "the same data in the same order and differ only in speed."
-            )
-        return sentences
+        return timing_findings(table)
+    sentences = []
     for row in rows[1:]:
         prefix = "Reference " if row["role"] == "reference" else ""
+        if row["interval"] == stats.IDENTICAL:
+            accuracy = (
+                f"test accuracy {mean_std(row['test_accuracy_mean'], row['test_accuracy_std'])}, "
+                + difference_text(row)
+                + f" with {_describe(baseline)}"
+            )
+        else:
+            accuracy = (
+                "test accuracy "
+                f"{mean_std(row['test_accuracy_mean'], row['test_accuracy_std'])} against "
+                f"{mean_std(baseline['test_accuracy_mean'], baseline['test_accuracy_std'])} for "
+                f"{_describe(baseline)} ({_pairing(row, baseline)}), difference "
+                + difference_text(row)
+            )
+        diverged = int(row.get("diverged_seeds", 0) or 0)
+        if diverged:
+            accuracy += f"; the training loss diverged on {_count(diverged, 'seed')}"
         sentences.append(
-            f"{prefix}{_describe(row)}: test accuracy "
-            f"{mean_std(row['test_accuracy_mean'], row['test_accuracy_std'])} against "
-            f"{mean_std(baseline['test_accuracy_mean'], baseline['test_accuracy_std'])} for "
-            f"{_describe(baseline)} ({_seeds(row)} and {_seeds(baseline)}), difference "
-            + difference_text(row, "test_accuracy", 3, ACCURACY_WORDS)
-            + f". Epoch time {row['epoch_seconds_mean']:.2f} s against "
-            f"{baseline['epoch_seconds_mean']:.2f} s, "
-            + difference_text(row, "epoch_seconds", 2, TIME_WORDS, " s")
+            f"{prefix}{_describe(row)}: {accuracy}. Speed, timed alone: "
+            + speed_text(row, baseline)
             + "."
         )
+    if kind == "sweep":
+        sentences.append(sweep_finding(table))
     return sentences
 
 
-def _data_share(row) -> float:
-    total = sum(row[column] for column in PHASE_COLUMNS)
-    return row["seconds_data"] / total if total > 0 else float("nan")
+def _phases(row) -> dict[str, float]:
+    return {phase: row[f"seconds_{phase}"] for phase in analysis.TRAIN_PHASES}
+
+
+def timing_findings(table: pd.DataFrame) -> list[str]:
+    """A timing comparison: every arm's speed alone against the baseline's, where the time goes,
+    whether the arms train identically, and an explanation where the textbook expects another
+    ranking."""
+    rows = [row for _, row in table.iterrows()]
+    baseline = rows[0]
+    threads = ", ".join(sorted({str(int(t)) for t in table["threads"]}))
+    sentences = [
+        f"Each arm was timed alone (no other job running; {int(baseline['passes'])} passes of "
+        f"{int(baseline['images_per_pass']):,} training images after a warm-up, "
+        f"{threads} framework thread(s)); the ranking by median speed: "
+        + " > ".join(
+            f"{row['label']} {row['images_per_second']:,.0f}/s"
+            for _, row in table.sort_values("images_per_second", ascending=False).iterrows()
+        )
+        + "."
+    ]
+    for row in rows[1:]:
+        sentences.append(f"{_describe(row)}: " + speed_text(row, baseline) + ".")
+    sentences.append(
+        "Share of training time spent waiting for data: "
+        + ", ".join(
+            f"{row['label']} {row['seconds_data'] / row['seconds_total']:.0%}" for row in rows
+        )
+        + "."
+    )
+    others = [row for row in rows[1:]]
+    if all(row["interval"] == stats.IDENTICAL for row in others):
+        loss = max(row["largest_loss_difference"] for row in others)
+        accuracy = max(row["largest_accuracy_difference"] for row in others)
+        sentences.append(
+            f"Every arm trains identically to {baseline['label']} on every seed (largest "
+            f"difference in any epoch: training loss {loss:.1e}, test accuracy {accuracy:.4f}): "
+            "the same computation, scheduled or fed differently, so this comparison is about "
+            "time only."
+        )
+    else:
+        for row in others:
+            sentences.append(
+                f"Accuracy of {_describe(row)} against {baseline['label']}: "
+                + difference_text(row)
+                + "."
+            )
+    return sentences
+
+
+def expectation_finding(table: pd.DataFrame, faster: str, slower: str, claim: str) -> str | None:
+    """Where the textbook expects `faster` to beat `slower` and the measurement (alone) does not
+    show it, the phases that explain it; None where it does."""
+    rows = table.set_index("arm")
+    first, second = rows.loc[faster], rows.loc[slower]
+    if first["images_per_second_low"] > second["images_per_second_high"]:
+        return None
+    differences = {
+        phase: first[f"seconds_{phase}"] - second[f"seconds_{phase}"]
+        for phase in analysis.TRAIN_PHASES
+    }
+    cause = max(differences, key=differences.get)
+    outcome = (
+        "is slower"
+        if first["images_per_second_high"] < second["images_per_second_low"]
+        else "is not clearly faster"
+    )
+    parts = ", ".join(
+        f"{phase} {first[f'seconds_{phase}']:.2f} s against {second[f'seconds_{phase}']:.2f} s"
+        for phase in analysis.TRAIN_PHASES
+    )
+    return (
+        f"Against the textbook ({claim}): timed alone, {first['label']} {outcome} than "
+        f"{second['label']} ({first['images_per_second']:,.0f} against "
+        f"{second['images_per_second']:,.0f} training images/s). Per {analysis.PER_IMAGES:,} "
+        f"training images: {parts}. The difference is mostly {cause} "
+        f"({differences[cause]:+.2f} s)."
+    )
+
+
+def sweep_finding(table: pd.DataFrame) -> str:
+    """The best value of a swept setting and the range not clearly below it."""
+    swept = table[table["role"] != "reference"].sort_values("sweep_value")
+    best = swept[swept["best"]].iloc[0]
+    near = swept[swept["near_best"]]["sweep_value"]
+    span = (
+        f"{near.min():g}"
+        if near.min() == near.max()
+        else f"{near.min():g} to {near.max():g}"
+    )
+    gaps = [
+        value
+        for value in swept["sweep_value"]
+        if near.min() < value < near.max() and value not in set(near)
+    ]
+    return (
+        f"Best: {best['label']} ({mean_std(best['test_accuracy_mean'], best['test_accuracy_std'])}"
+        f" over {_seeds(best)}). Best range, where test accuracy is not clearly below the best "
+        f"(paired 95% interval of the difference from it includes zero): {span}"
+        + (f" (except {', '.join(f'{g:g}' for g in gaps)})" if gaps else "")
+        + "."
+    )
 
 
 def width_findings(table: pd.DataFrame) -> list[str]:
-    """One sentence per dataset of the width sweeps (convstudy.analysis.build_width's table)."""
+    """One sentence per dataset of the width sweeps (convstudy.analysis.width_table)."""
     sentences = []
     for dataset, rows in table[table["role"] != "reference"].groupby("dataset", sort=False):
         rows = rows.sort_values("parameters")
@@ -140,15 +272,24 @@ def width_findings(table: pd.DataFrame) -> list[str]:
                 continue
             sentences.append(
                 f"{dataset}, width x{row['width']:g} against x{first['width']:g}: "
-                + difference_text(row, "test_accuracy", 3, ACCURACY_WORDS)
+                + difference_text(row)
                 + "."
             )
     return sentences
 
 
 def time_findings(table: pd.DataFrame) -> list[str]:
-    """Across every setting that ran (convstudy.analysis.time_breakdown_table)."""
+    """Across every arm timed alone (convstudy.analysis.time_breakdown_table)."""
     sentences = []
+    threads = ", ".join(sorted({str(int(t)) for t in table["threads"]}))
+    cores = ", ".join(sorted({str(int(c)) for c in table["cores_reserved"]}))
+    sentences.append(
+        f"Every time here was measured alone: each arm's timing job reserved all {cores} cores "
+        f"given to Snakemake, so no other job ran beside it, and trained with {threads} "
+        "framework thread(s), as the training runs do. Epoch times that the training runs "
+        "recorded themselves (results/tables/runs.csv) were measured alongside other jobs and "
+        "are not compared."
+    )
     for model, rows in table.groupby("model", sort=False):
         least = rows.loc[rows["data_share"].idxmin()]
         most = rows.loc[rows["data_share"].idxmax()]
@@ -156,15 +297,15 @@ def time_findings(table: pd.DataFrame) -> list[str]:
         slowest = rows.loc[rows["images_per_second"].idxmin()]
         sentences.append(
             f"{model}, {len(rows)} settings: waiting for data takes from {least['data_share']:.0%}"
-            f" ({least['arm']}) to {most['data_share']:.0%} ({most['arm']}) of an epoch. Fastest:"
+            f" ({least['arm']}) to {most['data_share']:.0%} ({most['arm']}) of training. Fastest:"
             f" {fastest['arm']} at {fastest['images_per_second']:,.0f} training images/s; "
             f"slowest: {slowest['arm']} at {slowest['images_per_second']:,.0f}."
         )
         compute = rows[["seconds_forward", "seconds_backward"]].sum(axis=1)
-        share = compute / rows[PHASE_COLUMNS].sum(axis=1)
+        share = compute / rows["seconds_total"]
         sentences.append(
             f"{model}: forward and backward passes take {share.min():.0%} to {share.max():.0%} "
-            "of an epoch."
+            "of training time."
         )
     return sentences
 

@@ -20,6 +20,10 @@ RUN_PATTERN = re.compile(
 )
 
 
+# Keys of a variant that describe it rather than set anything.
+VARIANT_ONLY_KEYS = {"label"}
+
+
 @dataclass(frozen=True, order=True)
 class Run:
     dataset: str
@@ -48,22 +52,38 @@ def parse_arm(text: str, where: str) -> tuple[str, str, str, str]:
     return match["dataset"], match["model"], match["framework"], match["variant"]
 
 
+def references(comparison: dict) -> list[str]:
+    """A comparison's reference arms (drawn beside its runs): none, one, or a list."""
+    reference = comparison.get("reference")
+    if reference is None:
+        return []
+    return [reference] if isinstance(reference, str) else list(reference)
+
+
+def arm_seeds(config: dict, comparison: dict, model: str) -> list[int]:
+    """The seeds an arm of this model runs in this comparison: the comparison's own seeds or
+    scale.seeds, at most scale.max_seeds[model] of them (the first ones)."""
+    seeds = list(comparison.get("seeds") or config["scale"]["seeds"])
+    limit = config["scale"].get("max_seeds", {}).get(model)
+    return seeds[:limit] if limit else seeds
+
+
 def comparison_runs(config: dict, name: str) -> list[Run]:
-    """Every run (each arm, each seed) that a declared comparison needs, its reference arm's
+    """Every run (each arm, each seed) that a declared comparison needs, its reference arms'
     (drawn beside the arms) last."""
     comparison = config["comparisons"][name]
-    seeds = comparison.get("seeds") or config["scale"]["seeds"]
     arms = [(text, f"comparisons.{name}.runs[{i}]") for i, text in enumerate(comparison["runs"])]
-    if comparison.get("reference") in comparison["runs"]:
-        raise ConfigError(
-            f"comparisons.{name}.reference: {comparison['reference']!r} is already one of its "
-            "runs; a reference is an extra arm drawn beside them"
-        )
-    if comparison.get("reference"):
-        arms.append((comparison["reference"], f"comparisons.{name}.reference"))
+    for reference in references(comparison):
+        if reference in comparison["runs"]:
+            raise ConfigError(
+                f"comparisons.{name}.reference: {reference!r} is already one of its runs; a "
+                "reference is an extra arm drawn beside them"
+            )
+        arms.append((reference, f"comparisons.{name}.reference"))
     runs = []
     for text, where in arms:
         dataset, model, framework, variant = parse_arm(text, where)
+        seeds = arm_seeds(config, comparison, model)
         runs.extend(Run(dataset, model, framework, variant, seed) for seed in seeds)
     return runs
 
@@ -71,6 +91,19 @@ def comparison_runs(config: dict, name: str) -> list[Run]:
 def declared_runs(config: dict) -> list[Run]:
     """All runs of all comparisons, each once, in a stable order."""
     return sorted({run for name in config["comparisons"] for run in comparison_runs(config, name)})
+
+
+def timing_run(config: dict, arm: str) -> Run:
+    """The run whose settings and initial weights an arm's timing job uses: its first seed."""
+    dataset, model, framework, variant = parse_arm(arm, "timing")
+    seed = min(run.seed for run in declared_runs(config) if run.arm == arm)
+    return Run(dataset, model, framework, variant, seed)
+
+
+def variant_label(config: dict, variant: str) -> str:
+    """How a report names a variant: its `label` where every part has one, else its name."""
+    labels = [config["variants"].get(part, {}).get("label") for part in variant.split("+")]
+    return " + ".join(labels) if all(labels) else variant
 
 
 def resolve(config: dict, run: Run) -> dict:
@@ -89,6 +122,10 @@ def resolve(config: dict, run: Run) -> dict:
             f"{where}: unknown framework {run.framework!r}; use one of "
             f"{', '.join(backends.FRAMEWORKS)}"
         )
+    for section, values in [("train", config["train"]), *config["models"].items()]:
+        if "label" in values:
+            where_label = section if section == "train" else f"models.{section}"
+            raise ConfigError(f"{where_label}.label: only a variant has a label")
     settings = dict(config["train"])
     settings.update(config["models"].get(run.model, {}))
     for part in run.variant.split("+"):
@@ -97,7 +134,9 @@ def resolve(config: dict, run: Run) -> dict:
                 f"{where}: unknown variant {part!r}; declare it under variants: in config.yaml "
                 f"(known: {', '.join(sorted(config['variants']))})"
             )
-        settings.update(config["variants"][part])
+        settings.update(
+            {k: v for k, v in config["variants"][part].items() if k not in VARIANT_ONLY_KEYS}
+        )
     scale = config["scale"]
     for key in ("epochs", "train_limit", "test_limit"):
         if scale.get(key) is not None:
@@ -137,6 +176,41 @@ def _check(settings: dict, where: str) -> None:
         ) from None
 
 
+def check_comparison(config: dict, name: str, resolved: dict[Run, dict]) -> None:
+    """What the schema cannot say of a comparison: a sweep names a setting its arms vary, and
+    an expected ranking names two of its arms."""
+    comparison = config["comparisons"][name]
+    where = f"comparisons.{name}"
+    arms = list(comparison["runs"]) + references(comparison)
+    if comparison.get("figure") == "sweep":
+        setting = comparison.get("sweep")
+        if setting not in config["train"]:
+            raise ConfigError(
+                f"{where}: figure: sweep needs sweep: <setting>, one of "
+                f"{', '.join(config['train'])} (got {setting!r})"
+            )
+        values = {
+            resolved[run][setting]
+            for run in comparison_runs(config, name)
+            if run.arm in comparison["runs"]
+        }
+        if len(values) < 2 or not all(isinstance(v, int | float) and v > 0 for v in values):
+            raise ConfigError(
+                f"{where}: its runs must sweep {setting} over at least two positive numbers "
+                f"(got {sorted(values, key=str)})"
+            )
+    elif "sweep" in comparison:
+        raise ConfigError(f"{where}: sweep: is only for figure: sweep")
+    for arm in comparison.get("expected_faster", []):
+        if arm not in arms:
+            raise ConfigError(
+                f"{where}.expected_faster: {arm!r} is not one of its arms ({', '.join(arms)})"
+            )
+
+
 def check_all(config: dict) -> dict[Run, dict]:
-    """Resolve every declared run (raising on the first bad one)."""
-    return {run: resolve(config, run) for run in declared_runs(config)}
+    """Resolve every declared run and check every comparison (raising on the first bad one)."""
+    resolved = {run: resolve(config, run) for run in declared_runs(config)}
+    for name in config["comparisons"]:
+        check_comparison(config, name, resolved)
+    return resolved

@@ -9,7 +9,6 @@ checkpoint after every epoch and resumes from it when rerun with the same settin
 import hashlib
 import json
 import os
-import platform
 import resource
 import shutil
 import time
@@ -19,12 +18,16 @@ from pathlib import Path
 
 import numpy as np
 
-from convstudy import backends, models
+from convstudy import backends, environment, models
 from convstudy.data.cache import Dataset
 from convstudy.data.transforms import to_network_input
 from convstudy.timing import PhaseTimer
 
-PHASES = ("data", "forward", "backward", "step", "eval")
+# Phases of a training pass the backends time themselves; "other" (the loop's own work between
+# them) and "eval" (predicting the test set after the pass) complete an epoch.
+TRAIN_PHASES = ("data", "forward", "backward", "step")
+PHASES = (*TRAIN_PHASES, "other", "eval")
+ALONGSIDE = "alongside other jobs"
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ def train(settings: dict, dataset: Dataset, files: RunFiles, log=print) -> dict:
     backend.build(spec, shape, models.initial_state(spec, shape, settings["seed"]))
     backend.configure_optimizer(settings)
 
+    started_at = time.time()
     digest = settings_digest(settings)
     history, start = _resume(backend, files.checkpoints, digest, log)
     n_train = len(dataset.train_labels)
@@ -70,7 +74,7 @@ def train(settings: dict, dataset: Dataset, files: RunFiles, log=print) -> dict:
     )
     for epoch in range(start, settings["epochs"]):
         backend.seed(settings["seed"] * 1000 + epoch)
-        record, predicted = train_epoch(backend, settings, dataset, epoch)
+        record, predicted = train_epoch(backend, settings, dataset, epoch, log)
         history.append(record)
         log(
             f"epoch {epoch + 1}/{settings['epochs']}: loss {record['train_loss']:.4f}, "
@@ -89,8 +93,14 @@ def train(settings: dict, dataset: Dataset, files: RunFiles, log=print) -> dict:
         "device": backend.device,
         # What a scheduler assigned (Slurm sets it for a job given a GPU).
         "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
-        "versions": {**backend.versions, "python": platform.python_version()},
+        "versions": backend.versions,
+        "machine": environment.machine(),
         "peak_memory_mb": _peak_memory_mb(),
+        # Epoch times are measured while Snakemake runs other jobs beside this one; speed
+        # claims come from the timing jobs instead (convstudy.speed), which run alone.
+        "timing": ALONGSIDE,
+        "started_at": started_at,
+        "finished_at": time.time(),
         "epochs": history,
         "final": {
             "train_loss": history[-1]["train_loss"],
@@ -138,10 +148,10 @@ def _batches(backend, settings, dataset: Dataset, order: np.ndarray):
             yield backend.to_batch(batch_images, batch_labels)
 
 
-def train_epoch(backend, settings, dataset: Dataset, epoch: int):
+def train_pass(backend, settings, dataset: Dataset, order: np.ndarray) -> dict:
+    """One pass of training over the samples in `order`: summed loss, correct predictions and
+    seconds by phase ("other" is the loop's own work between phases)."""
     timer = PhaseTimer()
-    n_train = len(dataset.train_labels)
-    order = epoch_order(settings["seed"], epoch, n_train)
     loss_sum = correct = 0.0
     started = time.perf_counter()
     batches = iter(_batches(backend, settings, dataset, order))
@@ -153,25 +163,38 @@ def train_epoch(backend, settings, dataset: Dataset, epoch: int):
         batch_loss, batch_correct = backend.train_step(batch, timer)
         loss_sum += batch_loss
         correct += batch_correct
-    train_seconds = time.perf_counter() - started
-    if not np.isfinite(loss_sum):
-        raise FloatingPointError(
-            f"epoch {epoch + 1}: the training loss is {loss_sum}; the run diverged "
-            f"(learning rate {settings['lr']} is too high for this setting)"
+    seconds = {phase: timer.seconds.get(phase, 0.0) for phase in TRAIN_PHASES}
+    seconds["train"] = time.perf_counter() - started
+    seconds["other"] = max(0.0, seconds["train"] - sum(seconds[p] for p in TRAIN_PHASES))
+    return {"loss_sum": loss_sum, "correct": correct, "seconds": seconds}
+
+
+def train_epoch(backend, settings, dataset: Dataset, epoch: int, log=print):
+    n_train = len(dataset.train_labels)
+    started = time.perf_counter()
+    trained = train_pass(backend, settings, dataset, epoch_order(settings["seed"], epoch, n_train))
+    seconds = trained["seconds"]
+    loss = trained["loss_sum"] / n_train
+    diverged = not np.isfinite(loss)
+    if diverged:
+        # A diverged run is a result (a learning-rate sweep has them), not a failure: its
+        # weights are no longer numbers, so it predicts one class from here on.
+        log(
+            f"WARNING: epoch {epoch + 1}: the training loss is {trained['loss_sum']}; the run "
+            f"diverged (learning rate {settings['lr']:g} is too high for this setting)"
         )
-    with timer.phase("eval"):
-        predicted = _predict(backend, settings, dataset.test_images)
-    test_accuracy = float(np.mean(predicted == dataset.test_labels))
-    seconds = {phase: timer.seconds.get(phase, 0.0) for phase in PHASES}
-    seconds["train"] = train_seconds
+    eval_started = time.perf_counter()
+    predicted = _predict(backend, settings, dataset.test_images)
+    seconds["eval"] = time.perf_counter() - eval_started
     seconds["total"] = time.perf_counter() - started
     record = {
         "epoch": epoch + 1,
-        "train_loss": loss_sum / n_train,
-        "train_accuracy": correct / n_train,
-        "test_accuracy": test_accuracy,
+        "train_loss": loss,
+        "train_accuracy": trained["correct"] / n_train,
+        "test_accuracy": float(np.mean(predicted == dataset.test_labels)),
         "seconds": seconds,
-        "images_per_second": n_train / train_seconds,
+        "images_per_second": n_train / seconds["train"],
+        "diverged": diverged,
     }
     return record, predicted
 

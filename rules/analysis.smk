@@ -8,9 +8,11 @@
 
 
 rule aggregate:
-    """Every run's metrics in tidy tables: per run, per epoch, and every comparison's arms."""
+    """Every run's metrics and every arm's timing in tidy tables: per run, per epoch, per arm
+    timed alone, and every comparison's arms."""
     input:
-        [run_file(run, "metrics.json") for run in RUNNABLE_RUNS],
+        metrics=[run_file(run, "metrics.json") for run in RUNNABLE_RUNS],
+        timings=[timing_file(arm) for arm in TIMED_ARMS],
     output:
         runs=report(
             "results/tables/runs.csv",
@@ -20,6 +22,7 @@ rule aggregate:
         runs_markdown="results/tables/runs.md",
         runs_html="results/tables/runs.html",
         epochs="results/tables/epochs.csv",
+        timings="results/tables/timings.csv",
         comparisons=report(
             "results/tables/comparisons.csv",
             caption="../report/comparisons_table.rst",
@@ -41,9 +44,11 @@ rule aggregate:
 
 
 rule comparison:
-    """One comparison: mean and spread over seeds, differences with 95% intervals, a figure."""
+    """One comparison: accuracy over seeds and differences (identical, paired or Welch, with
+    what the seeds could detect), speed measured alone, a figure."""
     input:
-        comparison_metrics,
+        metrics=comparison_metrics,
+        timings=comparison_timings,
     output:
         table=report(
             "results/tables/comparisons/{name}.csv",
@@ -75,22 +80,22 @@ rule comparison:
 
 
 rule time_breakdown:
-    """Where an epoch's time goes, for every setting that ran."""
+    """Where training time goes, every arm timed alone."""
     input:
-        [run_file(run, "metrics.json") for run in RUNNABLE_RUNS],
+        [timing_file(arm) for arm in TIMED_ARMS],
     output:
         table=report(
             "results/tables/time_breakdown.csv",
             caption="../report/time_breakdown_table.rst",
             category=run_analysis.SECTION_TIME,
-            subcategory="Every setting",
+            subcategory="Every arm",
         ),
         markdown="results/tables/time_breakdown.md",
         figure=report(
             "results/figures/time_breakdown.png",
             caption="../report/time_breakdown_figure.rst",
             category=run_analysis.SECTION_TIME,
-            subcategory="Every setting",
+            subcategory="Every arm",
         ),
     log:
         "results/logs/analysis/time_breakdown.log",
@@ -203,10 +208,36 @@ rule confusion_matrix:
         "../scripts/confusion_matrix.py"
 
 
+rule environment:
+    """The conditions of this build: machine, software, threads, jobs at once, preset, seeds,
+    and how long the training and timing jobs took."""
+    input:
+        metrics=[run_file(run, "metrics.json") for run in RUNNABLE_RUNS],
+        timings=[timing_file(arm) for arm in TIMED_ARMS],
+    output:
+        report(
+            "results/tables/environment.csv",
+            caption="../report/environment_table.rst",
+            category="Environment",
+        ),
+    log:
+        "results/logs/analysis/environment.log",
+    params:
+        conditions=lambda w: build_conditions(),
+    threads: 1
+    resources:
+        mem_mb=1500,
+    conda:
+        "../envs/environment.yaml"
+    script:
+        "../scripts/environment.py"
+
+
 rule analysis:
     """Every table and figure of sections 4-8 that this machine's datasets allow."""
     input:
         rules.aggregate.output,
+        rules.environment.output,
         rules.time_breakdown.output,
         expand(rules.comparison.output, name=RUNNABLE_COMPARISONS),
         rules.width.output if WIDTH_COMPARISONS else [],

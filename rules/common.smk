@@ -1,9 +1,17 @@
 # Config after its preset, and which parts of the study can run on this machine.
 
+from functools import cache
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
+
+from convstudy import analysis as run_analysis
+from convstudy import settings as run_settings
+from convstudy.backends import installed_with_gpu_support
 from convstudy.config import apply_preset
 from convstudy.data import catalog, sources
+from convstudy.data.cache import TASKS
+from convstudy.settings import comparison_runs
 
 apply_preset(config)
 validate(config, "../schemas/config.schema.yaml")
@@ -45,12 +53,6 @@ def available_datasets():
 
 # --- runs ------------------------------------------------------------------------------------
 
-from functools import cache
-
-from convstudy import settings as run_settings
-from convstudy.backends import installed_with_gpu_support
-from convstudy.data.cache import TASKS
-
 RUN = "{dataset}/{model}-{framework}/{variant}/seed{seed}"
 
 # Resolving every declared run now makes a bad setting fail before any training starts.
@@ -67,9 +69,12 @@ def run_of(wildcards):
     )
 
 
-def settings_of(wildcards):
-    run = run_of(wildcards)
+def settings_of_run(run):
     return DECLARED_RUNS.get(run) or run_settings.resolve(config, run)
+
+
+def settings_of(wildcards):
+    return settings_of_run(run_of(wildcards))
 
 
 def runnable(run):
@@ -92,9 +97,6 @@ def gpu_request(wildcards):
 
 
 # --- analysis (rules/analysis.smk) -----------------------------------------------------------
-
-from convstudy import analysis as run_analysis
-from convstudy.settings import comparison_runs
 
 ANALYSIS = config["analysis"]
 # Sections 6 and 7 draw grey 28x28 images with ten classes.
@@ -135,14 +137,43 @@ def comparison_metrics(wildcards):
     return [run_file(run, "metrics.json") for run in comparison_runs(config, wildcards.name)]
 
 
+# --- timing alone (rules/timing.smk) ----------------------------------------------------------
+
+TIMED_ARMS = sorted({run.arm for run in RUNNABLE_RUNS})
+
+
+def timing_file(arm):
+    return RESULTS / "timing" / f"{arm}.json"
+
+
+def comparison_timings(wildcards):
+    arms = run_analysis.comparison_arms(config["comparisons"][wildcards.name])
+    return [timing_file(arm) for arm in arms]
+
+
+def every_core(wildcards):
+    """Every core this invocation was given (--cores), so that no other job runs beside a
+    timing job. A cluster run without --cores gets one; its profile asks for a whole node."""
+    try:
+        return workflow.cores
+    except WorkflowError:
+        return 1
+
+
 def comparison_params(name):
-    """What a comparison's script and captions need: its declaration, with defaults filled."""
+    """What a comparison's script and captions need: its declaration, with defaults filled and
+    the report's name of each arm whose variant has a label."""
     declared = config["comparisons"][name]
+    arms = run_analysis.comparison_arms(declared)
     return {
         "name": name,
         **declared,
         "figure": run_analysis.comparison_kind(declared),
-        "reference": declared.get("reference"),
+        "reference": run_settings.references(declared),
+        "labels": {
+            arm: run_settings.variant_label(config, run_settings.parse_arm(arm, name)[3])
+            for arm in arms
+        },
     }
 
 
@@ -160,9 +191,24 @@ def width_section():
     return run_analysis.comparison_section(config["comparisons"][WIDTH_COMPARISONS[0]])
 
 
-# --- the report (rules/report.smk) -----------------------------------------------------------
+def build_conditions():
+    """What the environment table states of the study's scale and threads (from config)."""
+    models = sorted({run.model for run in RUNNABLE_RUNS})
+    return {
+        "preset": config["preset"],
+        "epochs": config["scale"]["epochs"],
+        "train_limit": config["scale"]["train_limit"],
+        "test_limit": config["scale"]["test_limit"],
+        "seeds": {
+            model: sorted({run.seed for run in RUNNABLE_RUNS if run.model == model})
+            for model in models
+        },
+        "threads": config["threads"],
+        "timing": config["timing"],
+    }
 
-from convstudy.data import catalog
+
+# --- the report (rules/report.smk) -----------------------------------------------------------
 
 
 def _caption(name):
@@ -187,6 +233,7 @@ def report_plan():
                 "title": config["comparisons"][name]["title"],
                 "section": run_analysis.comparison_section(config["comparisons"][name]),
                 "kind": params["comparison"]["figure"],
+                "expected_faster": params["comparison"].get("expected_faster"),
                 "table": _item(
                     f"results/tables/comparisons/{name}.csv",
                     "comparison_table",
@@ -272,6 +319,7 @@ def report_plan():
             "figure": _item("results/figures/time_breakdown.png", "time_breakdown_figure"),
         },
         "runs_table": _item("results/tables/runs.csv", "runs_table"),
+        "environment": _item("results/tables/environment.csv", "environment_table"),
         "activations": [
             {
                 **entry,

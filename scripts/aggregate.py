@@ -1,14 +1,16 @@
-from convstudy.analysis import build_aggregate
+from convstudy.build import aggregate
 from convstudy.logs import rule_log
 
 with rule_log(snakemake.log[0]) as log:
-    build_aggregate(
-        snakemake.input,
+    aggregate(
+        snakemake.input.metrics,
+        snakemake.input.timings,
         snakemake.params.comparisons,
         snakemake.output.runs,
         snakemake.output.runs_markdown,
         snakemake.output.runs_html,
         snakemake.output.epochs,
+        snakemake.output.timings,
         snakemake.output.comparisons,
         snakemake.output.comparisons_markdown,
         snakemake.output.comparisons_html,

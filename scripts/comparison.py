@@ -1,11 +1,12 @@
-from convstudy.analysis import build_comparison
+from convstudy.build import comparison
 from convstudy.logs import rule_log
 
 with rule_log(snakemake.log[0]) as log:
-    build_comparison(
+    comparison(
         snakemake.wildcards.name,
         snakemake.params.comparison,
-        snakemake.input,
+        snakemake.input.metrics,
+        snakemake.input.timings,
         snakemake.output.table,
         snakemake.output.markdown,
         snakemake.output.html,

@@ -1,8 +1,8 @@
-from convstudy.analysis import build_width
+from convstudy.build import width_sweeps
 from convstudy.logs import rule_log
 
 with rule_log(snakemake.log[0]) as log:
-    build_width(
+    width_sweeps(
         snakemake.params.comparisons,
         snakemake.input,
         snakemake.output.table,

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from convstudy import activations, analysis, confusion, findings, kernels, stats
+from convstudy import activations, analysis, build, confusion, findings, kernels, stats
 from convstudy import settings as run_settings
 from convstudy.config import ConfigError, apply_preset
 from tests.conftest import REPO
@@ -15,17 +15,22 @@ from tests.conftest import REPO
 PHASE_SECONDS = {"data": 0.5, "forward": 1.0, "backward": 1.5, "step": 0.25, "eval": 0.5}
 
 
-def fake_metrics(arm, seed, test_accuracy, epoch_seconds=4.0, parameters=61_706, **settings):
-    """A metrics.json as convstudy.train writes it, with chosen numbers (two epochs)."""
+def fake_metrics(
+    arm, seed, test_accuracy, epoch_seconds=4.0, parameters=61_706, loss=None, **settings
+):
+    """A metrics.json as convstudy.train writes it, with chosen numbers (two epochs). The
+    per-epoch training losses follow the final accuracy unless given."""
     dataset, model, framework, variant = run_settings.parse_arm(arm, "test")
     run = f"{arm}/seed{seed}"
     epochs = []
+    losses = loss or (1.0 - test_accuracy / 2, 1.0 - test_accuracy)
     for epoch, total in enumerate((epoch_seconds + 1.0, epoch_seconds), start=1):
-        seconds = dict(PHASE_SECONDS, train=total - 0.5, total=total)
+        other = total - sum(PHASE_SECONDS.values())
+        seconds = dict(PHASE_SECONDS, other=other, train=total - 0.5, total=total)
         epochs.append(
             {
                 "epoch": epoch,
-                "train_loss": 1.0 / epoch,
+                "train_loss": losses[epoch - 1],
                 "train_accuracy": test_accuracy + 0.05,
                 "test_accuracy": test_accuracy if epoch == 2 else test_accuracy - 0.1,
                 "seconds": seconds,
@@ -71,6 +76,47 @@ def fake_metrics(arm, seed, test_accuracy, epoch_seconds=4.0, parameters=61_706,
     }
 
 
+def fake_timing(arm, images_per_second=(1000.0, 1100.0, 1050.0), data=0.5, **settings):
+    """A timing JSON as convstudy.speed writes it: passes of 2,000 images, timed alone."""
+    dataset, model, framework, variant = run_settings.parse_arm(arm, "test")
+    passes = []
+    for speed in images_per_second:
+        train = 2000 / speed
+        compute = train - data
+        seconds = {
+            "data": data,
+            "forward": 0.4 * compute,
+            "backward": 0.5 * compute,
+            "step": 0.1 * compute,
+            "other": 0.0,
+            "train": train,
+        }
+        passes.append({"images": 2000, "seconds": seconds, "images_per_second": speed})
+    return {
+        "arm": arm,
+        "settings": {
+            "dataset": dataset,
+            "model": model,
+            "framework": framework,
+            "variant": variant,
+            "data_path": "memory",
+            "workers": 0,
+            "hybridize": True,
+            "batch_size": 128,
+            **settings,
+        },
+        "timing": "alone",
+        "cores_reserved": 4,
+        "threads": 1,
+        "device": "cpu (1 threads)",
+        "warmup_images": 100,
+        "passes": passes,
+        "machine": {"cpu": "test cpu"},
+        "started_at": 0.0,
+        "finished_at": 1.0,
+    }
+
+
 BASE = "fashion_mnist/lenet-mxnet/base"
 AVG = "fashion_mnist/lenet-mxnet/avg_pool"
 TEXTBOOK = "fashion_mnist/lenet-mxnet/textbook"
@@ -89,6 +135,7 @@ def pooling_metrics(avg_accuracies=(0.80, 0.81, 0.79)):
 
 
 def test_runs_table_takes_the_median_epoch_and_splits_its_time():
+    # (times recorded by the runs themselves, alongside other jobs)
     runs = analysis.runs_table(pooling_metrics())
     assert len(runs) == 9 and list(runs["run"]) == sorted(runs["run"])
     row = runs[runs["run"] == f"{BASE}/seed0"].iloc[0]
@@ -96,17 +143,33 @@ def test_runs_table_takes_the_median_epoch_and_splits_its_time():
     # Epochs of 5 s and 4 s: the median is 4.5 s; "other" is what the phases leave of each.
     assert row["epoch_seconds"] == pytest.approx(4.5)
     assert row["seconds_other"] == pytest.approx(4.5 - sum(PHASE_SECONDS.values()))
+    assert row["timing"] == "alongside other jobs" and not row["diverged"]
     total = sum(row[column] for column in analysis.PHASE_COLUMNS)
     assert total == pytest.approx(row["epoch_seconds"])
     epochs = analysis.epochs_table(pooling_metrics())
     assert len(epochs) == 18 and set(epochs["epoch"]) == {1, 2}
 
 
-def test_comparison_table_orders_arms_and_compares_with_the_baseline():
-    metrics = pooling_metrics()
-    table = analysis.comparison_table(
-        analysis.runs_table(metrics), analysis._settings_by_arm(metrics), COMPARISON
+def pooling_timings():
+    return [
+        fake_timing(BASE, (1000.0, 1100.0, 1050.0)),
+        fake_timing(AVG, (1200.0, 1250.0, 1300.0), pooling="avg"),
+        fake_timing(TEXTBOOK, (900.0, 1150.0, 1000.0), pooling="avg"),
+    ]
+
+
+def comparison_of(metrics, comparison=COMPARISON, timings=None):
+    return analysis.comparison_table(
+        analysis.runs_table(metrics),
+        analysis.epochs_table(metrics),
+        analysis.settings_by_arm(metrics),
+        comparison,
+        analysis.timings_table(timings or pooling_timings()),
     )
+
+
+def test_comparison_table_pairs_arms_that_ran_the_same_seeds():
+    table = comparison_of(pooling_metrics())
     assert list(table["arm"]) == [BASE, AVG, TEXTBOOK]
     assert list(table["role"]) == ["baseline", "arm", "reference"]
     assert list(table["label"]) == ["base", "avg_pool", "textbook"]
@@ -116,26 +179,96 @@ def test_comparison_table_orders_arms_and_compares_with_the_baseline():
     assert avg["seeds"] == 3
     assert avg["test_accuracy_mean"] == pytest.approx(0.80)
     assert avg["test_accuracy_std"] == pytest.approx(0.01)
-    expected = stats.welch_difference([0.85, 0.86, 0.84], [0.80, 0.81, 0.79])
-    assert avg["test_accuracy_difference"] == pytest.approx(-0.05)
-    assert avg["test_accuracy_ci_low"] == pytest.approx(expected.low)
-    assert avg["test_accuracy_verdict"] == stats.LOWER
-    # Same epoch times in both arms on every seed: an exact zero, no clear difference.
-    assert avg["epoch_seconds_verdict"] == stats.NO_CLEAR_DIFFERENCE
+    # 0.80/0.81/0.79 against 0.85/0.86/0.84: -0.05 on every seed. Paired, that is an exact
+    # difference (a point interval); Welch would have seen the spread between seeds instead.
+    expected = stats.paired_difference([0.85, 0.86, 0.84], [0.80, 0.81, 0.79])
+    assert avg["interval"] == "paired"
+    assert avg["difference"] == pytest.approx(-0.05)
+    assert (avg["ci_low"], avg["ci_high"]) == pytest.approx((expected.low, expected.high))
+    assert avg["ci_low"] == pytest.approx(-0.05) and avg["verdict"] == stats.LOWER
+    assert avg["seed_differences"] == "-0.0500 -0.0500 -0.0500"
     assert avg["parameters"] == 61_706 and avg["peak_memory_mb"] == 302.0
+    # Speed from the timings measured alone: every pass of avg_pool beats every pass of base.
+    assert avg["timing"] == "alone" and avg["speed_verdict"] == analysis.FASTER
+    assert avg["images_per_second"] == 1250.0 and avg["images_per_second_low"] == 1200.0
+    assert table.iloc[2]["speed_verdict"] == analysis.WITHIN_SPREAD
+    # Per 10,000 images: 0.5 s of data waiting per 2,000-image pass is 2.5 s.
+    assert avg["seconds_data"] == pytest.approx(2.5)
+
+
+def test_arms_that_ran_other_seeds_are_compared_as_independent_samples():
+    metrics = [
+        *[fake_metrics(BASE, s, a) for s, a in enumerate((0.85, 0.86, 0.84))],
+        *[fake_metrics(AVG, s, a, pooling="avg") for s, a in zip((0, 1, 5), (0.8, 0.81, 0.79))],
+    ]
+    table = comparison_of(metrics, {"title": "x", "runs": [BASE, AVG]})
+    row = table.iloc[1]
+    expected = stats.welch_difference([0.85, 0.86, 0.84], [0.80, 0.81, 0.79])
+    assert row["interval"] == "welch" and row["ci_low"] == pytest.approx(expected.low)
+    assert row["seed_differences"] == "" or pd.isna(row["seed_differences"])
+    assert row["detectable"] == pytest.approx(expected.detectable)
+
+
+def test_arms_that_train_identically_on_every_seed_are_called_identical():
+    loader = "fashion_mnist/lenet-mxnet/workers_2"
+    losses = {0: (0.61, 0.42), 1: (0.63, 0.44)}
+    metrics = [
+        *[fake_metrics(BASE, s, 0.8 + s / 100, loss=losses[s]) for s in (0, 1)],
+        # The same losses to within float rounding (1e-9): the same computation.
+        *[
+            fake_metrics(loader, s, 0.8 + s / 100, loss=tuple(x + 1e-9 for x in losses[s]))
+            for s in (0, 1)
+        ],
+    ]
+    timings = [
+        fake_timing(BASE, (2000.0, 2100.0, 2050.0)),
+        fake_timing(loader, (900.0, 950.0, 1000.0), data=1.5),
+    ]
+    comparison = {"title": "data path", "runs": [BASE, loader], "figure": "timing"}
+    table = comparison_of(metrics, comparison, timings)
+    row = table.iloc[1]
+    assert row["interval"] == "identical" == row["verdict"]
+    assert pd.isna(row["ci_low"]) and pd.isna(row["detectable"])
+    assert row["largest_loss_difference"] == pytest.approx(1e-9, rel=1e-3)
+    assert row["largest_accuracy_difference"] == 0.0
+    assert row["speed_verdict"] == analysis.SLOWER
+    sentences = findings.comparison_findings(table, "timing")
+    assert "the ranking by median speed: base 2,050/s > workers_2 950/s" in sentences[0]
+    assert "slower in every pass" in sentences[1]
+    assert any("this comparison is about time only" in s for s in sentences)
+    # Losses that part by more than float rounding: not identical, paired instead.
+    metrics[2] = fake_metrics(loader, 0, 0.8, loss=(0.61, 0.45))
+    assert comparison_of(metrics, comparison, timings).iloc[1]["interval"] == "paired"
+
+
+def test_a_ranking_against_the_textbook_is_explained_from_the_time_by_phase():
+    two, five = "fashion_mnist/lenet-mxnet/workers_2", "fashion_mnist/lenet-mxnet/workers_5"
+    metrics = [fake_metrics(arm, s, 0.8, loss=(0.6, 0.4)) for arm in (two, five) for s in (0, 1)]
+    timings = [
+        fake_timing(two, (1000.0, 1010.0, 1020.0), data=0.2),
+        fake_timing(five, (800.0, 810.0, 820.0), data=0.6),
+    ]
+    table = comparison_of(metrics, {"title": "w", "runs": [two, five]}, timings)
+    sentence = findings.expectation_finding(table, five, two, "more workers are faster")
+    assert sentence.startswith("Against the textbook (more workers are faster): timed alone")
+    assert "workers_5 is slower than workers_2" in sentence
+    assert "The difference is mostly data (+2.00 s)" in sentence
+    assert findings.expectation_finding(table, two, five, "x") is None
 
 
 def test_findings_never_call_an_interval_that_includes_zero_a_win():
-    metrics = pooling_metrics(avg_accuracies=(0.80, 0.90, 0.85))
-    table = analysis.comparison_table(
-        analysis.runs_table(metrics), analysis._settings_by_arm(metrics), COMPARISON
-    )
-    assert table.iloc[1]["test_accuracy_verdict"] == stats.NO_CLEAR_DIFFERENCE
+    table = comparison_of(pooling_metrics(avg_accuracies=(0.80, 0.90, 0.85)))
+    assert table.iloc[1]["verdict"] == stats.NO_CLEAR_DIFFERENCE
     sentences = findings.comparison_findings(table, "curves")
     assert "avg_pool (pooling avg): test accuracy 0.850 ± 0.050 against 0.850 ± 0.010" in (
         sentences[0]
     )
-    assert "which includes zero): no clear difference" in sentences[0]
+    assert "(the same 3 seeds), difference 0.000 (paired 95% CI" in sentences[0]
+    assert "which includes zero): no clear difference; these seeds would have detected" in (
+        sentences[0]
+    )
+    detectable = table.iloc[1]["detectable"]
+    assert f"a difference of {detectable:.3f} or more (80% power at the 5% level)" in sentences[0]
     assert "higher" not in sentences[0] and "lower" not in sentences[0]
     assert sentences[1].startswith("Reference textbook")
     assert ": lower" in sentences[1]  # the textbook setting: 0.78 on every seed
@@ -143,60 +276,93 @@ def test_findings_never_call_an_interval_that_includes_zero_a_win():
 
 def test_single_seed_arms_get_no_interval_and_no_conclusion():
     metrics = [fake_metrics(BASE, 0, 0.85), fake_metrics(AVG, 0, 0.95, pooling="avg")]
-    comparison = {"title": "x", "runs": [BASE, AVG]}
-    table = analysis.comparison_table(
-        analysis.runs_table(metrics), analysis._settings_by_arm(metrics), comparison
-    )
-    assert table.iloc[1]["test_accuracy_verdict"] == stats.NO_INTERVAL
-    assert np.isnan(table.iloc[1]["test_accuracy_ci_low"])
+    table = comparison_of(metrics, {"title": "x", "runs": [BASE, AVG]})
+    assert table.iloc[1]["verdict"] == stats.NO_INTERVAL
+    assert table.iloc[1]["interval"] == "single seed"
+    assert np.isnan(table.iloc[1]["ci_low"])
     sentence = findings.comparison_findings(table, "curves")[0]
     assert "+0.100 from a single seed per arm: no interval, so no conclusion" in sentence
 
 
-def test_missing_runs_of_an_arm_are_an_error_naming_it():
+def test_missing_runs_or_timings_of_an_arm_are_an_error_naming_it():
     metrics = [fake_metrics(BASE, 0, 0.85)]
     with pytest.raises(ValueError, match="avg_pool"):
-        analysis.comparison_table(
-            analysis.runs_table(metrics),
-            analysis._settings_by_arm(metrics),
-            {"title": "x", "runs": [BASE, AVG]},
-        )
+        comparison_of(metrics, {"title": "x", "runs": [BASE, AVG]})
+    metrics.append(fake_metrics(AVG, 0, 0.8, pooling="avg"))
+    with pytest.raises(ValueError, match="no timing of .*avg_pool"):
+        comparison_of(metrics, {"title": "x", "runs": [BASE, AVG]}, [fake_timing(BASE)])
 
 
-def write_metrics(folder, metrics):
+def test_a_sweep_states_its_best_range_from_paired_differences_with_the_best():
+    arms = {0.01: "lr_0.01", 0.1: "base", 1.0: "lr_1"}
+    accuracies = {0.01: (0.70, 0.72, 0.71), 0.1: (0.85, 0.86, 0.84), 1.0: (0.86, 0.83, 0.86)}
+    metrics, timings = [], []
+    for lr, variant in arms.items():
+        arm = f"fashion_mnist/lenet-mxnet/{variant}"
+        metrics += [fake_metrics(arm, s, a, lr=lr) for s, a in enumerate(accuracies[lr])]
+        timings.append(fake_timing(arm))
+    runs = [f"fashion_mnist/lenet-mxnet/{arms[lr]}" for lr in (0.1, 0.01, 1.0)]
+    comparison = {"title": "lr", "runs": runs, "figure": "sweep", "sweep": "lr"}
+    table = comparison_of(metrics, comparison, timings)
+    assert list(table["sweep_value"]) == [0.1, 0.01, 1.0]
+    assert list(table["best"]) == [True, False, False]
+    # lr 1 is 0.0033 below on average, its paired interval includes zero; lr 0.01 is clearly
+    # below.
+    assert list(table["near_best"]) == [True, False, True]
+    sentence = findings.comparison_findings(table, "sweep")[-1]
+    assert sentence.startswith("Best: base (0.850 ± 0.010 over 3 seeds)")
+    assert sentence.endswith("includes zero): 0.1 to 1.")
+
+
+def write_json(folder, items, name):
     paths = []
-    for item in metrics:
-        path = folder / item["run"] / "metrics.json"
+    for item in items:
+        path = folder / (item["run"] if "run" in item else item["arm"]) / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(item))
         paths.append(path)
     return paths
 
 
-def test_aggregate_writes_tidy_tables_from_metrics_files(tmp_path):
-    paths = write_metrics(tmp_path / "runs", pooling_metrics())
+def test_aggregate_writes_tidy_tables_from_metrics_and_timing_files(tmp_path):
+    paths = write_json(tmp_path / "runs", pooling_metrics(), "metrics.json")
+    timings = write_json(tmp_path / "timing", pooling_timings(), "timing.json")
     out = tmp_path / "tables"
-    names = ["runs.csv", "runs.md", "runs.html", "epochs.csv", "c.csv", "c.md", "c.html"]
-    analysis.build_aggregate(
-        paths, {"pooling": COMPARISON}, *[out / n for n in names], log=lambda _: None
+    names = ["runs.csv", "runs.md", "runs.html", "epochs.csv", "timings.csv", "c.csv", "c.md"]
+    build.aggregate(
+        paths,
+        timings,
+        {"pooling": COMPARISON},
+        *[out / n for n in names],
+        out / "c.html",
+        log=lambda _: None,
     )
     runs = pd.read_csv(out / "runs.csv")
     assert len(runs) == 9 and {"test_accuracy", "seconds_data", "peak_memory_mb"} <= set(runs)
+    assert set(runs["timing"]) == {"alongside other jobs"}
     summary = pd.read_csv(out / "c.csv")
     assert list(summary["comparison"]) == ["pooling"] * 3
+    # The contract other tools rely on.
+    assert {"interval", "ci_low", "ci_high", "detectable", "timing"} <= set(summary)
     assert "| run" in (out / "runs.md").read_text()
     assert (out / "c.html").read_text().startswith('<table class="dataframe data">')
     assert len(pd.read_csv(out / "epochs.csv")) == 18
+    assert list(pd.read_csv(out / "timings.csv")["images_per_second"]) == [1250.0, 1050.0, 1000.0]
 
 
-@pytest.mark.parametrize("kind", ["curves", "timing", "width"])
+@pytest.mark.parametrize("kind", ["curves", "timing", "width", "sweep"])
 def test_each_kind_of_comparison_figure_is_drawn(tmp_path, kind):
-    paths = write_metrics(tmp_path / "runs", pooling_metrics())
+    paths = write_json(tmp_path / "runs", pooling_metrics(), "metrics.json")
+    timings = write_json(tmp_path / "timing", pooling_timings(), "timing.json")
     out = tmp_path / "out"
-    table = analysis.build_comparison(
+    declared = {**COMPARISON, "figure": kind}
+    if kind == "sweep":
+        declared["sweep"] = "lr"
+    table = build.comparison(
         "pooling",
-        {**COMPARISON, "figure": kind},
+        declared,
         paths,
+        timings,
         out / "t.csv",
         out / "t.md",
         out / "t.html",
@@ -205,25 +371,28 @@ def test_each_kind_of_comparison_figure_is_drawn(tmp_path, kind):
     )
     assert len(table) == 3
     assert (out / "f.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert set(pd.read_csv(out / "t.csv")["timing"]) == {"alone"}
 
 
 def test_time_breakdown_and_width_tables(tmp_path):
+    wide = f"{BASE[:-4]}width_2"
     metrics = [
         *[fake_metrics(BASE, s, 0.85, parameters=61_706) for s in range(2)],
-        *[
-            fake_metrics(f"{BASE[:-4]}width_2", s, 0.87, parameters=200_000, width=2.0)
-            for s in range(2)
-        ],
+        *[fake_metrics(wide, s, 0.87, parameters=200_000, width=2.0) for s in range(2)],
     ]
-    paths = write_metrics(tmp_path / "runs", metrics)
-    out = tmp_path / "out"
-    time_table = analysis.build_time_breakdown(
-        paths, out / "t.csv", out / "t.md", out / "t.png", log=lambda _: None
+    paths = write_json(tmp_path / "runs", metrics, "metrics.json")
+    timings = write_json(
+        tmp_path / "timing", [fake_timing(BASE), fake_timing(wide)], "timing.json"
     )
-    assert list(time_table["seeds"]) == [2, 2]
-    assert time_table["data_share"].iloc[0] == pytest.approx(0.5 / 4.5)
-    comparison = {"title": "w", "runs": [BASE, f"{BASE[:-4]}width_2"], "figure": "width"}
-    width = analysis.build_width(
+    out = tmp_path / "out"
+    time_table = build.time_breakdown(
+        timings, out / "t.csv", out / "t.md", out / "t.png", log=lambda _: None
+    )
+    assert list(time_table["passes"]) == [3, 3]
+    # Median pass: 2,000 images at 1,050/s, 0.5 s of it waiting for data.
+    assert time_table["data_share"].iloc[0] == pytest.approx(0.5 / (2000 / 1050))
+    comparison = {"title": "w", "runs": [BASE, wide], "figure": "width"}
+    width = build.width_sweeps(
         {"w": comparison}, paths, out / "w.csv", out / "w.md", out / "w.png", log=lambda _: None
     )
     assert list(width["width"]) == [1.0, 2.0] and list(width["dataset"]) == ["fashion_mnist"] * 2
@@ -283,12 +452,62 @@ def quick_config():
 
 def test_a_comparison_needs_its_reference_runs_too():
     config = quick_config()
+    textbook_2019 = "fashion_mnist/lenet-mxnet/textbook_2019"
     runs = run_settings.comparison_runs(config, "lenet_pooling")
-    assert {run.arm for run in runs} == {BASE, AVG, TEXTBOOK}
-    assert runs[-1].arm == TEXTBOOK and len(runs) == 3 * len(config["scale"]["seeds"])
+    assert {run.arm for run in runs} == {BASE, AVG, TEXTBOOK, textbook_2019}
+    seeds = len(config["scale"]["seeds"])
+    assert [run.arm for run in runs[-2 * seeds :]] == [textbook_2019] * seeds + [TEXTBOOK] * seeds
+    assert len(runs) == 4 * seeds
     config["comparisons"]["lenet_pooling"]["reference"] = BASE
     with pytest.raises(ConfigError, match="already one of its runs"):
         run_settings.comparison_runs(config, "lenet_pooling")
+
+
+def test_every_arm_runs_the_same_seeds_at_most_max_seeds_of_a_model():
+    config = apply_preset(yaml.safe_load((REPO / "config.yaml").read_text()))
+    assert config["scale"]["seeds"] == [0, 1, 2, 3, 4]
+    seeds = {}
+    for run in run_settings.declared_runs(config):
+        seeds.setdefault((run.model, run.arm), set()).add(run.seed)
+    assert {frozenset(s) for (model, _), s in seeds.items() if model == "lenet"} == {
+        frozenset(range(5))
+    }
+    assert {frozenset(s) for (model, _), s in seeds.items() if model == "alexnet"} == {
+        frozenset(range(3))
+    }
+    # The timing job of an arm uses its first seed's settings and weights.
+    run = run_settings.timing_run(config, "fashion_mnist/alexnet-torch/base")
+    assert run.seed == 0 and run.model == "alexnet"
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"figure": "sweep"}, "needs sweep: <setting>"),
+        ({"figure": "sweep", "sweep": "pooling"}, "over at least two positive numbers"),
+        ({"sweep": "lr"}, "only for figure: sweep"),
+        ({"expected_faster": [BASE, TEXTBOOK]}, "is not one of its arms"),
+    ],
+)
+def test_bad_comparison_declarations_fail_naming_the_setting(change, message):
+    config = quick_config()
+    config["comparisons"]["lenet_pooling"] = {
+        "title": "x",
+        "runs": [BASE, AVG],
+        **change,
+    }
+    with pytest.raises(ConfigError, match=message):
+        run_settings.check_all(config)
+
+
+def test_a_variant_label_names_it_in_the_report_but_is_not_a_setting():
+    config = quick_config()
+    assert run_settings.variant_label(config, "textbook_2019") == "textbook 2019 (max pool)"
+    assert run_settings.variant_label(config, "base") == "base"
+    settings = run_settings.resolve(
+        config, run_settings.Run("fashion_mnist", "lenet", "mxnet", "textbook_2019", 0)
+    )
+    assert "label" not in settings and settings["pooling"] == "max"
 
 
 def test_every_declared_comparison_has_a_section():

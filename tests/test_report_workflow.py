@@ -75,7 +75,7 @@ def test_the_default_target_ends_in_a_report_of_every_section_and_figure(quick_s
     for name, comparison in config["comparisons"].items():
         assert (results / "figures" / "comparisons" / f"{name}.png").is_file()
         table = pd.read_csv(results / "tables" / "comparisons" / f"{name}.csv")
-        assert len(table) == len(comparison["runs"]) + bool(comparison.get("reference"))
+        assert len(table) == len(comparison["runs"]) + len(run_settings.references(comparison))
         assert f'<h3 id="{name}">' in text
     for name in ("time_breakdown.png", "width.png"):
         assert (results / "figures" / name).is_file()
@@ -86,11 +86,64 @@ def test_the_default_target_ends_in_a_report_of_every_section_and_figure(quick_s
     assert len(runs) == len(run_settings.declared_runs(config))
     # Findings come from the numbers: two seeds per arm in the quick preset give intervals.
     assert text.count('<ul class="findings">') >= len(config["comparisons"])
-    assert "95% CI" in text and "Not run:" not in text
+    assert "paired 95% CI" in text and "Not run:" not in text
+    # Every comparison states how its intervals were computed, and every time is from alone.
+    summary = pd.read_csv(results / "tables" / "comparisons.csv")
+    assert set(summary["interval"].dropna()) <= {"paired", "welch", "identical", "single seed"}
+    assert set(summary["timing"]) == {"alone"}
+    # Arms identical by construction are found identical on every seed.
+    data_path = pd.read_csv(results / "tables" / "comparisons" / "lenet_data_path.csv")
+    assert list(data_path["interval"].fillna("")) == ["", "identical", "identical", "identical"]
+    assert "<h2>Environment</h2>" in text
     assert "These numbers come from the quick preset" in text
     # Done means done: a second invocation has nothing to do.
     again = run_snakemake(quick_study.workdir, "-n", "--cores", "1", config=quick_study.config)
     assert "Nothing to be done" in again.output, again.output[-3000:]
+
+
+def job_events(log_text: str):
+    """(event, jobid, rule) in the order Snakemake logged them: its own record of which jobs
+    ran when (independent of the one-second resolution of its timestamps)."""
+    events, rule = [], None
+    for line in log_text.splitlines():
+        started = re.match(r"^(?:local)?rule (\w+):$", line)
+        if started:
+            rule = started[1]
+        elif rule and (jobid := re.match(r"^\s+jobid: (\d+)$", line)):
+            events.append(("start", int(jobid[1]), rule))
+            rule = None
+        elif finished := re.match(r"^Finished jobid: (\d+) \(Rule: (\w+)\)", line):
+            events.append(("end", int(finished[1]), finished[2]))
+    return events
+
+
+def test_a_timing_job_never_runs_beside_another_job(quick_study):
+    (log,) = (quick_study.workdir / ".snakemake" / "log").glob("*.snakemake.log")
+    events = job_events(log.read_text())
+    rules = {jobid: rule for _, jobid, rule in events}
+    assert "time_alone" in rules.values() and "train" in rules.values()
+    running, timed_alone = set(), 0
+    for event, jobid, rule in events:
+        if event == "start":
+            if rule == "time_alone":
+                assert not running, f"timing job {jobid} started beside {running}"
+                timed_alone += 1
+            else:
+                assert not any(rules[j] == "time_alone" for j in running), (
+                    f"{rule} job {jobid} started beside a timing job"
+                )
+            running.add(jobid)
+        else:
+            running.discard(jobid)
+    # Four train jobs did run at once elsewhere in the build (--cores 4, one thread each).
+    most, running = 0, set()
+    for event, jobid, rule in events:
+        if rule == "train":
+            (running.add if event == "start" else running.discard)(jobid)
+            most = max(most, len(running))
+    assert most > 1
+    timings = list((quick_study.workdir / "results" / "timing").rglob("*.json"))
+    assert timed_alone == len(timings) > 0
 
 
 def test_snakemake_report_groups_the_captions_by_section(quick_study):
@@ -201,9 +254,10 @@ def test_with_one_seed_and_no_cifar100_the_report_says_what_it_cannot_conclude_o
     # One seed per arm: no interval anywhere, and the findings say there is no conclusion.
     summary = pd.read_csv(workdir / "results" / "tables" / "comparisons.csv")
     assert set(summary["seeds"]) == {1}
-    verdicts = summary.loc[summary["role"] != "baseline", "test_accuracy_verdict"]
-    assert set(verdicts) == {"single seed: no interval"}
-    assert "(95% CI " not in text and "no interval, so no conclusion" in text
+    verdicts = summary.loc[summary["role"] != "baseline", "verdict"]
+    # (arms identical by construction are identical on their one seed too)
+    assert set(verdicts) == {"single seed: no interval", "identical"}
+    assert "95% CI " not in text and "no interval, so no conclusion" in text
 
 
 def test_one_figure_target_schedules_only_its_own_runs(tmp_path, synthetic_sources):
@@ -216,10 +270,12 @@ def test_one_figure_target_schedules_only_its_own_runs(tmp_path, synthetic_sourc
     expected = {run.path for run in run_settings.comparison_runs(resolved_config(config), name)}
     assert scheduled == expected
     jobs = dict(re.findall(r"^(\w+)\s+(\d+)$", result.output, flags=re.MULTILINE))
+    arms = {run.arm for run in run_settings.comparison_runs(resolved_config(config), name)}
     assert jobs == {
         "dataset": "1",
         "train": str(len(expected)),
+        "time_alone": str(len(arms)),
         "comparison": "1",
-        "total": str(len(expected) + 2),
+        "total": str(len(expected) + len(arms) + 2),
     }
     assert not (Path(tmp_path) / "results").exists()

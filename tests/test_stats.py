@@ -1,4 +1,4 @@
-"""Mean and spread over seeds, and the Welch interval of a difference of two arms' means."""
+"""Mean and spread over seeds; paired, Welch and identical differences; detectable sizes."""
 
 import math
 
@@ -48,6 +48,74 @@ def test_a_single_seed_gives_no_interval_and_says_so(baseline, arm):
     assert result.difference == pytest.approx(np.mean(arm) - np.mean(baseline))
     assert math.isnan(result.low) and math.isnan(result.high) and not result.has_interval
     assert result.verdict == stats.NO_INTERVAL == "single seed: no interval"
+    assert result.interval == stats.SINGLE_SEED
+
+
+def test_paired_interval_matches_the_textbook_sleep_example():
+    # The same ten patients under both drugs: R's t.test(extra ~ group, data = sleep,
+    # paired = TRUE) prints t = -4.0621, df = 9, 95% CI -2.4598858 -0.7001142 (group 1 - 2).
+    result = stats.paired_difference(SLEEP_GROUP_2, SLEEP_GROUP_1)
+    assert result.interval == stats.PAIRED and result.degrees_of_freedom == 9
+    assert result.difference == pytest.approx(-1.58)
+    assert result.low == pytest.approx(-2.4598858, abs=1e-6)
+    assert result.high == pytest.approx(-0.7001142, abs=1e-6)
+    assert result.verdict == stats.LOWER
+    # By hand: differences d_i, mean -1.58, sd 1.229995; half-width t(0.975, 9) * sd / sqrt(10).
+    differences = np.subtract(SLEEP_GROUP_1, SLEEP_GROUP_2)
+    assert result.per_seed == pytest.approx(tuple(differences))
+    half = 2.262157 * differences.std(ddof=1) / math.sqrt(10)
+    assert (result.low, result.high) == pytest.approx((-1.58 - half, -1.58 + half), abs=1e-6)
+    # The same numbers as independent samples (Welch) cannot tell the drugs apart: pairing
+    # removes what each patient (here: each seed) shares between the arms.
+    assert stats.welch_difference(SLEEP_GROUP_2, SLEEP_GROUP_1).verdict == (
+        stats.NO_CLEAR_DIFFERENCE
+    )
+
+
+def test_paired_seeds_need_one_value_per_seed_in_each_arm():
+    with pytest.raises(ValueError, match="one value per seed"):
+        stats.paired_difference([0.8, 0.81], [0.8])
+
+
+def test_detectable_difference_matches_r_power_t_test():
+    # R: power.t.test(n = 20, delta = 1) (two samples, sd 1, df 38): power = 0.8689528, so
+    # the difference detected with that power is 1 at this standard error sqrt(2 / 20).
+    assert stats.detectable_difference(math.sqrt(2 / 20), 38, power=0.8689528) == (
+        pytest.approx(1.0, abs=1e-4)
+    )
+    # R: power.t.test(power = 0.90, delta = 1) gives n = 22.02110 per group.
+    n = 22.02110
+    assert stats.detectable_difference(math.sqrt(2 / n), 2 * n - 2, power=0.9) == (
+        pytest.approx(1.0, abs=1e-4)
+    )
+    # More seeds (or less spread) detect smaller differences; no spread detects any.
+    assert stats.detectable_difference(0.01, 4) < stats.detectable_difference(0.01, 2)
+    assert stats.detectable_difference(0.0, 4) == 0.0
+
+
+def test_a_paired_interval_that_includes_zero_states_what_the_seeds_could_detect():
+    result = stats.paired_difference([0.80, 0.82, 0.78, 0.81, 0.79], [0.81, 0.81, 0.80, 0.80, 0.80])
+    assert result.verdict == stats.NO_CLEAR_DIFFERENCE and result.low < 0 < result.high
+    # 80% power at the 5% level from the per-seed spread, at 4 degrees of freedom.
+    standard_error = np.std([0.01, -0.01, 0.02, -0.01, 0.01], ddof=1) / math.sqrt(5)
+    assert result.detectable == pytest.approx(
+        stats.detectable_difference(standard_error, 4), rel=1e-9
+    )
+    assert result.detectable > abs(result.difference)
+
+
+def test_compare_pairs_matching_seeds_and_falls_back_to_welch():
+    baseline = {0: 0.80, 1: 0.85, 2: 0.90}
+    paired = stats.compare(baseline, {0: 0.81, 1: 0.86, 2: 0.91})
+    # A constant shift on every seed: the paired interval is a point, a clear difference,
+    # while Welch would see the large spread between seeds.
+    assert paired.interval == stats.PAIRED and paired.verdict == stats.HIGHER
+    assert paired.low == pytest.approx(0.01) and paired.high == pytest.approx(0.01)
+    welch = stats.compare(baseline, {0: 0.81, 1: 0.86, 3: 0.91})
+    assert welch.interval == stats.WELCH and welch.verdict == stats.NO_CLEAR_DIFFERENCE
+    identical = stats.compare(baseline, dict(baseline), identical=True)
+    assert identical.interval == stats.IDENTICAL == identical.verdict
+    assert math.isnan(identical.low) and identical.per_seed == (0.0, 0.0, 0.0)
 
 
 def test_identical_seeds_give_an_exact_difference():

@@ -251,3 +251,32 @@ def test_saved_weights_reload_to_the_same_predictions(tmp_path, framework):
     backend.load_weights(str(files.weights))
     logits = backend.predict(to_network_input(dataset.test_images))
     np.testing.assert_array_equal(logits.argmax(1), predicted)
+
+
+@pytest.mark.parametrize("framework", ["mxnet", "torch"])
+def test_a_diverging_run_is_recorded_as_diverged_not_failed(tmp_path, framework):
+    # A learning-rate sweep has points that blow up; the run still ends and says so.
+    messages = []
+    dataset = synthetic_dataset(n_train=256, n_test=64)
+    config = quick_config(epochs=2)
+    settings = run_settings.resolve(
+        config, run_settings.Run("fashion_mnist", "lenet", framework, "base", 0)
+    )
+    settings["lr"] = 1e12
+    folder = tmp_path / "diverged"
+    files = RunFiles(*(folder / n for n in ("m.json", "p.npz", "w", "checkpoints")))
+    metrics = train(settings, dataset, files, log=messages.append)
+    assert [e["diverged"] for e in metrics["epochs"]] == [True, True]
+    assert np.isnan(metrics["final"]["train_loss"])
+    assert any("the run diverged (learning rate 1e+12" in m for m in messages)
+    assert json.loads(files.metrics.read_text())["epochs"][0]["diverged"] is True
+
+
+def test_a_run_records_the_machine_and_that_its_times_are_measured_alongside(tmp_path):
+    metrics, _, _ = run_once(tmp_path, "fashion_mnist/lenet-torch/base", synthetic_dataset())
+    assert metrics["timing"] == "alongside other jobs"
+    assert metrics["machine"]["logical_cores"] == os.cpu_count()
+    assert metrics["started_at"] <= metrics["finished_at"]
+    epoch = metrics["epochs"][-1]["seconds"]
+    parts = sum(epoch[p] for p in ("data", "forward", "backward", "step", "other"))
+    assert parts == pytest.approx(epoch["train"], rel=1e-6)

@@ -1,0 +1,158 @@
+"""What each analysis rule makes: read its inputs, compute its tables (convstudy.analysis), draw
+its figures (convstudy.plots) and write them, atomically. One function per rule; the rule
+scripts only pass Snakemake's input, output and params through.
+"""
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from convstudy import analysis, speed
+from convstudy.environment import environment_table, library_versions
+from convstudy.atomic import save_figure, write_table, write_text
+from convstudy.data.cache import load_task
+from convstudy.plots import curves, sweep, timing, width
+
+Log = Callable[[str], None]
+
+
+def write_tables(table: pd.DataFrame, csv_path, markdown_path=None, html_path=None) -> None:
+    """CSV (full precision), and optionally Markdown and an HTML fragment."""
+    write_table(table, csv_path, markdown_path)
+    if html_path is not None:
+        write_text(html_path, analysis.html_table(table) + "\n")
+
+
+def time_alone(
+    settings: dict, dataset_path, timing_config: dict, cores: int, output, log: Log = print
+) -> dict:
+    """One arm's training speed, measured while no other job runs (the rule reserves every
+    core)."""
+    result = speed.measure(
+        settings,
+        load_task(dataset_path, settings["dataset"]),
+        repeats=timing_config["repeats"],
+        images=timing_config["images"],
+        warmup_images=timing_config["warmup_images"],
+        cores_reserved=cores,
+        log=log,
+    )
+    write_text(output, json.dumps(result, indent=1))
+    return result
+
+
+def aggregate(
+    metrics_paths: Sequence[str | Path],
+    timing_paths: Sequence[str | Path],
+    comparisons: dict[str, dict],
+    runs_csv,
+    runs_markdown,
+    runs_html,
+    epochs_csv,
+    timings_csv,
+    comparisons_csv,
+    comparisons_markdown,
+    comparisons_html,
+    log: Log = print,
+) -> pd.DataFrame:
+    """Every run in one table, every epoch in another, every arm's timing in a third, every
+    comparison's arms in a fourth."""
+    all_metrics = analysis.read_json(metrics_paths)
+    runs, epochs = analysis.runs_table(all_metrics), analysis.epochs_table(all_metrics)
+    timings = analysis.timings_table(analysis.read_json(timing_paths))
+    settings = analysis.settings_by_arm(all_metrics)
+    log(f"{len(runs)} runs of {runs['arm'].nunique()} arms, {len(timings)} arms timed alone")
+    tables = analysis.named_comparison_tables(runs, epochs, settings, comparisons, timings)
+    summary = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+    log(f"{len(comparisons)} comparisons, {len(summary)} arm rows")
+    write_tables(runs, runs_csv, runs_markdown, runs_html)
+    write_tables(epochs, epochs_csv)
+    write_tables(timings, timings_csv)
+    write_tables(summary, comparisons_csv, comparisons_markdown, comparisons_html)
+    return summary
+
+
+def comparison(
+    name: str,
+    declared: dict,
+    metrics_paths: Sequence[str | Path],
+    timing_paths: Sequence[str | Path],
+    table_csv,
+    table_markdown,
+    table_html,
+    figure_path,
+    log: Log = print,
+) -> pd.DataFrame:
+    """One comparison: its table and its figure (curves, timing, width or sweep, by its kind)."""
+    table, runs, epochs = analysis.comparison_tables(declared, metrics_paths, timing_paths)
+    for row in table.itertuples():
+        log(
+            f"{name}: {row.arm} ({row.seeds} seeds): test accuracy {row.test_accuracy_mean:.4f}"
+            f", {row.images_per_second:,.0f} training images/s alone"
+            + (f"; vs baseline: {row.verdict} ({row.interval})" if row.role != "baseline" else "")
+        )
+    kind = analysis.comparison_kind(declared)
+    title = declared["title"]
+    if kind == "timing":
+        figure = timing.comparison_timing_figure(table, title)
+    elif kind == "width":
+        figure = width.comparison_width_figure(table, epochs, title)
+    elif kind == "sweep":
+        figure = sweep.sweep_figure(table, runs, declared["sweep"], title)
+    else:
+        figure = curves.curves_figure(table, epochs, title)
+    save_figure(figure, figure_path)
+    write_tables(table, table_csv, table_markdown, table_html)
+    return table
+
+
+def time_breakdown(
+    timing_paths: Sequence[str | Path], table_csv, table_markdown, figure_path, log: Log = print
+) -> pd.DataFrame:
+    """Where training time goes, every arm timed alone."""
+    table = analysis.time_breakdown_table(
+        analysis.timings_table(analysis.read_json(timing_paths))
+    )
+    log(f"{len(table)} arms timed alone")
+    save_figure(timing.time_breakdown_figure(table), figure_path)
+    write_tables(table, table_csv, table_markdown)
+    return table
+
+
+def width_sweeps(
+    comparisons: dict[str, dict],
+    metrics_paths: Sequence[str | Path],
+    table_csv,
+    table_markdown,
+    figure_path,
+    log: Log = print,
+) -> pd.DataFrame:
+    """Accuracy against parameter count, one line per width comparison (per dataset)."""
+    table = analysis.width_table(comparisons, metrics_paths)
+    log(f"{len(comparisons)} width sweeps: {', '.join(comparisons)}")
+    save_figure(width.width_figure(table), figure_path)
+    write_tables(table, table_csv, table_markdown)
+    return table
+
+
+def environment(
+    metrics_paths: Sequence[str | Path],
+    timing_paths: Sequence[str | Path],
+    conditions: dict,
+    table_csv,
+    log: Log = print,
+) -> pd.DataFrame:
+    """The conditions of this build, as a table of (item, value)."""
+    rows = environment_table(
+        analysis.read_json(metrics_paths),
+        analysis.read_json(timing_paths),
+        conditions,
+        library_versions(),
+    )
+    table = pd.DataFrame(rows)
+    for row in rows:
+        log(f"{row['item']}: {row['value']}")
+    write_table(table, table_csv)
+    return table

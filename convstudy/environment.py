@@ -1,0 +1,190 @@
+"""The conditions a number was measured under: the machine and the software.
+
+Training runs and timing jobs record machine() in their JSON, so the report states where its
+numbers come from (on a cluster that is the compute node, not the machine building the report).
+"""
+
+import importlib.metadata
+import os
+import platform
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+# The libraries whose versions the report states, in this order.
+LIBRARIES = (
+    "mxnet",
+    "torch",
+    "torchvision",
+    "numpy",
+    "scipy",
+    "opencv-python-headless",
+    "pandas",
+    "matplotlib",
+    "snakemake",
+)
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _memory_gib() -> float:
+    try:
+        return round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (ValueError, OSError, AttributeError):
+        return float("nan")
+
+
+def _operating_system() -> str:
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return f"{line.split('=', 1)[1].strip(chr(34))}, {platform.system()} " + (
+                    platform.release()
+                )
+    except OSError:
+        pass
+    return platform.platform()
+
+
+def _gpus() -> str:
+    """The GPUs the NVIDIA driver lists, or 'none' (asked without importing a framework)."""
+    if not shutil.which("nvidia-smi"):
+        return "none"
+    try:
+        listed = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        ).stdout.split("\n")
+    except (OSError, subprocess.SubprocessError):
+        return "none (nvidia-smi failed)"
+    names = [name.strip() for name in listed if name.strip()]
+    return ", ".join(names) or "none"
+
+
+def machine() -> dict:
+    """CPU model, logical cores (and those this process may use), memory, GPUs, OS, Python."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:
+        usable = os.cpu_count()
+    return {
+        "cpu": _cpu_model(),
+        "logical_cores": os.cpu_count(),
+        "usable_cores": usable,
+        "memory_gib": _memory_gib(),
+        "gpu": _gpus(),
+        "os": _operating_system(),
+        "python": platform.python_version(),
+    }
+
+
+def library_versions(names=LIBRARIES) -> dict[str, str]:
+    """Installed versions (from package metadata, nothing imported); 'not installed' else."""
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _distinct(values) -> str:
+    seen = list(dict.fromkeys(str(value) for value in values))
+    return " | ".join(seen) if seen else "unknown"
+
+
+def most_at_once(intervals) -> int:
+    """The largest number of (start, end) intervals that overlap at any moment."""
+    events = sorted([(start, 1) for start, _ in intervals] + [(end, -1) for _, end in intervals])
+    running = peak = 0
+    for _, change in events:  # at equal times an end (-1) sorts before a start (+1)
+        running += change
+        peak = max(peak, running)
+    return peak
+
+
+def _duration(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def _seed_list(seeds: list[int]) -> str:
+    if seeds and seeds == list(range(seeds[0], seeds[-1] + 1)) and len(seeds) > 2:
+        return f"{len(seeds)} ({seeds[0]} to {seeds[-1]})"
+    return f"{len(seeds)} ({', '.join(str(s) for s in seeds)})"
+
+
+def environment_table(all_metrics, all_timings, conditions: dict, versions: dict) -> list[dict]:
+    """Rows of (item, value): where and how this build's runs and timings were measured."""
+    recorded = [m for m in all_metrics if "machine" in m] + list(all_timings)
+    machines = [item["machine"] for item in recorded]
+
+    def field(name):
+        return _distinct(machine[name] for machine in machines)
+
+    rows = [
+        ("CPU", field("cpu")),
+        ("Logical cores (usable by a job)", f"{field('logical_cores')} ({field('usable_cores')})"),
+        ("Memory", f"{field('memory_gib')} GiB"),
+        ("GPU", field("gpu")),
+        ("Operating system", field("os")),
+        ("Python", field("python")),
+    ]
+    rows += [(name, version) for name, version in versions.items()]
+    threads = conditions["threads"]
+    cores = sorted({int(t["cores_reserved"]) for t in all_timings})
+    intervals = [(m["started_at"], m["finished_at"]) for m in all_metrics if "started_at" in m]
+    rows += [
+        ("Devices the runs trained on", _distinct(m["device"] for m in all_metrics)),
+        ("Framework threads per job", ", ".join(f"{k} {v}" for k, v in threads.items())),
+        (
+            "Jobs at once",
+            f"up to {_distinct(cores)} (the cores given to Snakemake); observed: at most "
+            f"{most_at_once(intervals)} training runs at the same time; every timing job ran "
+            "alone",
+        ),
+        ("Preset", conditions["preset"]),
+        (
+            "Epochs; training / test images",
+            f"{conditions['epochs'] or 'each run its own'}; "
+            f"{conditions['train_limit'] or 'all'} / {conditions['test_limit'] or 'all'}",
+        ),
+        (
+            "Seeds per arm",
+            "; ".join(
+                f"{model} {_seed_list(seeds)}" for model, seeds in conditions["seeds"].items()
+            ),
+        ),
+        (
+            "Speed measured alone",
+            f"{conditions['timing']['repeats']} passes of up to {conditions['timing']['images']:,}"
+            f" training images per arm, after a warm-up of {conditions['timing']['warmup_images']:,}",
+        ),
+    ]
+    spans = intervals + [(t["started_at"], t["finished_at"]) for t in all_timings]
+    if spans:
+        first, last = min(s for s, _ in spans), max(e for _, e in spans)
+        stamp = "%Y-%m-%d %H:%M"
+        rows.append(
+            (
+                "Wall time of training and timing",
+                f"{_duration(last - first)}: first job started "
+                f"{time.strftime(stamp, time.localtime(first))}, last ended "
+                f"{time.strftime(stamp, time.localtime(last))} ({len(intervals)} runs, "
+                f"{len(all_timings)} timing jobs)",
+            )
+        )
+    return [{"item": item, "value": str(value)} for item, value in rows]

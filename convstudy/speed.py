@@ -1,0 +1,87 @@
+"""How fast an arm trains, measured alone.
+
+A training run's own epoch times are measured while Snakemake runs other jobs beside it (up to
+--cores at once), so they mix the arm's speed with the machine's load. Every time the report
+compares comes from here instead: the workflow's timing job for an arm reserves every core
+Snakemake was given, so no other job runs beside it, and trains the arm's network (its first
+seed's weights, its settings and thread count) for one untimed warm-up pass and then `repeats`
+timed passes over the same training images, each pass with its own data loader as an epoch has.
+Each pass records seconds by phase and training images per second; the tables give the median
+and the spread (min to max) over passes.
+"""
+
+import time
+
+import numpy as np
+
+from convstudy import backends, environment, models
+from convstudy.data.cache import Dataset
+from convstudy.train import epoch_order, train_pass
+
+ALONE = "alone"
+
+
+def measure(
+    settings: dict,
+    dataset: Dataset,
+    repeats: int,
+    images: int,
+    warmup_images: int,
+    cores_reserved: int,
+    log=print,
+) -> dict:
+    """Time `repeats` passes over the first `images` training images (at most the run's own
+    training set), after an untimed pass over `warmup_images` of them."""
+    if repeats < 1:
+        raise ValueError(f"timing.repeats must be at least 1, got {repeats}")
+    started_at = time.time()
+    dataset = dataset.subset(settings["train_limit"], settings["test_limit"])
+    n = min(images, len(dataset.train_labels))
+    shape = models.input_shape(settings, dataset.image_shape)
+    spec = models.build_spec(settings["model"], settings, dataset.num_classes)
+    backend = backends.create(
+        settings["framework"],
+        settings["threads"],
+        settings["device"],
+        settings["cpu_fallback"],
+        settings["hybridize"],
+    )
+    backend.build(spec, shape, models.initial_state(spec, shape, settings["seed"]))
+    backend.configure_optimizer(settings)
+    log(
+        f"{settings['run']}: timing {repeats} passes of {n} training images alone "
+        f"({cores_reserved} cores reserved, {settings['threads']} framework threads, "
+        f"{backend.device})"
+    )
+    warmup = min(warmup_images, n)
+    backend.seed(settings["seed"])
+    train_pass(backend, settings, dataset, epoch_order(settings["seed"], 0, n)[:warmup])
+    passes = []
+    for repeat in range(repeats):
+        order = epoch_order(settings["seed"], repeat + 1, n)
+        seconds = train_pass(backend, settings, dataset, order)["seconds"]
+        passes.append(
+            {"images": n, "seconds": seconds, "images_per_second": n / seconds["train"]}
+        )
+        log(
+            f"pass {repeat + 1}/{repeats}: {seconds['train']:.2f} s, "
+            f"{passes[-1]['images_per_second']:,.0f} images/s ("
+            + ", ".join(f"{k} {v:.2f} s" for k, v in seconds.items() if k != "train")
+            + ")"
+        )
+    median = float(np.median([p["images_per_second"] for p in passes]))
+    log(f"median {median:,.0f} training images/s")
+    return {
+        "arm": settings["run"].rsplit("/", 1)[0],
+        "settings": settings,
+        "timing": ALONE,
+        "cores_reserved": cores_reserved,
+        "threads": settings["threads"],
+        "device": backend.device,
+        "warmup_images": warmup,
+        "passes": passes,
+        "machine": environment.machine(),
+        "versions": backend.versions,
+        "started_at": started_at,
+        "finished_at": time.time(),
+    }

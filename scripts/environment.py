@@ -1,0 +1,11 @@
+from convstudy.build import environment
+from convstudy.logs import rule_log
+
+with rule_log(snakemake.log[0]) as log:
+    environment(
+        snakemake.input.metrics,
+        snakemake.input.timings,
+        snakemake.params.conditions,
+        snakemake.output[0],
+        log,
+    )
