@@ -11,19 +11,20 @@ the sample images: a channel that has learned an edge detector correlates strong
 sign telling the polarity (dark-to-light or light-to-dark).
 """
 
-from collections.abc import Callable
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from convstudy import backends, kernels, models
-from convstudy.atomic import save_figure, write_table
 from convstudy.conv import cross_correlate2d
 from convstudy.data.cache import load_task
 from convstudy.data.transforms import to_network_input
 
 CORRELATION_COLUMNS = ["layer", "channel", "family", "orientation", "r", "best"]
+ACTIVITY_COLUMNS = ["layer", "channel", "largest", "dead"]
 
 
 def sample_indices(labels: np.ndarray, count: int) -> list[int]:
@@ -90,20 +91,48 @@ def edge_correlations(
     return pd.DataFrame(rows, columns=CORRELATION_COLUMNS)
 
 
-def build_activation_maps(
-    metrics_path: str | Path,
-    weights_path: str | Path,
-    dataset_path: str | Path,
-    samples: int,
-    table_csv,
-    figure_path,
-    log: Callable[[str], None] = print,
-) -> pd.DataFrame:
-    """The figure of feature maps beside edge responses, and the correlation table."""
-    import json
+def channel_activity(layer_maps: list[np.ndarray]) -> pd.DataFrame:
+    """Per layer and channel: the largest activation on the sample images, and whether the
+    channel never fires (its map is constant, e.g. a ReLU that is zero everywhere)."""
+    rows = []
+    for index, maps in enumerate(layer_maps):
+        for channel in range(maps.shape[1]):
+            values = maps[:, channel]
+            rows.append(
+                {
+                    "layer": f"conv{index + 1}",
+                    "channel": channel + 1,
+                    "largest": float(values.max()),
+                    "dead": bool(values.max() == values.min()),
+                }
+            )
+    return pd.DataFrame(rows, columns=ACTIVITY_COLUMNS)
 
-    from convstudy.plots.activations import activations_figure
 
+def dead_channels(activity: pd.DataFrame) -> dict[str, list[int]]:
+    dead = activity[activity["dead"]]
+    return {layer: list(rows["channel"]) for layer, rows in dead.groupby("layer", sort=False)}
+
+
+@dataclass
+class ActivationStudy:
+    """What section 6 shows of one trained run on a few test images."""
+
+    settings: dict
+    test_accuracy: float
+    chosen: list[int]
+    titles: list[str]
+    greys: list[np.ndarray]
+    responses: list[dict[tuple[str, str], np.ndarray]]
+    layer_maps: list[np.ndarray]
+    correlations: pd.DataFrame
+    activity: pd.DataFrame
+    learned_kernels: np.ndarray  # the first convolution's weights, channels x 1 x K x K
+
+
+def study(metrics_path, weights_path, dataset_path, samples: int) -> ActivationStudy:
+    """A trained run's feature maps on `samples` test images, their correlation with the edge
+    kernels' responses, which channels never fire, and its first-layer kernels."""
     metrics = json.loads(Path(metrics_path).read_text())
     settings = metrics["settings"]
     dataset = load_task(dataset_path, settings["dataset"])
@@ -119,26 +148,16 @@ def build_activation_maps(
     layer_maps = network.feature_maps(inputs)
     greys = [image[0].astype(np.float64) for image in inputs]
     responses = [edge_responses(grey) for grey in greys]
-    table = edge_correlations(layer_maps, responses)
-    log(
-        f"{settings['run']}: test images {chosen}, layers "
-        + ", ".join(f"{m.shape[1]} x {m.shape[2]}x{m.shape[3]}" for m in layer_maps)
+    first_conv = next(arrays for kind, arrays in network.state() if kind == "conv")
+    return ActivationStudy(
+        settings=settings,
+        test_accuracy=metrics["final"]["test_accuracy"],
+        chosen=chosen,
+        titles=[f"#{index}: {dataset.classes[dataset.test_labels[index]]}" for index in chosen],
+        greys=greys,
+        responses=responses,
+        layer_maps=layer_maps,
+        correlations=edge_correlations(layer_maps, responses),
+        activity=channel_activity(layer_maps),
+        learned_kernels=first_conv[0],
     )
-    best = table[table["best"]]
-    for row in best.itertuples():
-        log(f"{row.layer} channel {row.channel}: {row.family} {row.orientation}, r = {row.r:+.2f}")
-    titles = [
-        f"test image {index}: {dataset.classes[dataset.test_labels[index]]}" for index in chosen
-    ]
-    figure = activations_figure(
-        greys,
-        titles,
-        responses,
-        layer_maps,
-        best,
-        f"{settings['dataset']}: {settings['run']}, test accuracy "
-        f"{metrics['final']['test_accuracy']:.3f}",
-    )
-    save_figure(figure, figure_path)
-    write_table(table, table_csv)
-    return table

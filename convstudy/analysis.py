@@ -313,6 +313,14 @@ def comparison_table(
     arms = list(comparison["runs"])
     extra = references(comparison)
     ordered = arms + extra
+    if comparison.get("arm_seeds"):
+        # Only the seeds this comparison declares (an arm may run more for another one).
+        keep = [
+            seed in comparison["arm_seeds"].get(arm, [seed])
+            for arm, seed in zip(runs["arm"], runs["seed"], strict=True)
+        ]
+        runs = runs[keep]
+        epochs = epochs[epochs["run"].isin(set(runs["run"]))]
     missing = [arm for arm in ordered if arm not in set(runs["arm"])]
     if missing:
         raise ValueError(f"no runs of {', '.join(missing)} among the given metrics")

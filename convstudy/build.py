@@ -7,12 +7,15 @@ import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from convstudy import analysis, speed
-from convstudy.environment import environment_table, library_versions
+from convstudy import activations, analysis, confusion, kernels, models, speed
 from convstudy.atomic import save_figure, write_table, write_text
-from convstudy.data.cache import load_task
+from convstudy.data.cache import TASKS, load_classes, load_task
+from convstudy.environment import environment_table, library_versions
+from convstudy.plots import activations as activation_plots
+from convstudy.plots import confusion as confusion_plots
 from convstudy.plots import curves, sweep, timing, width
 
 Log = Callable[[str], None]
@@ -112,9 +115,7 @@ def time_breakdown(
     timing_paths: Sequence[str | Path], table_csv, table_markdown, figure_path, log: Log = print
 ) -> pd.DataFrame:
     """Where training time goes, every arm timed alone."""
-    table = analysis.time_breakdown_table(
-        analysis.timings_table(analysis.read_json(timing_paths))
-    )
+    table = analysis.time_breakdown_table(analysis.timings_table(analysis.read_json(timing_paths)))
     log(f"{len(table)} arms timed alone")
     save_figure(timing.time_breakdown_figure(table), figure_path)
     write_tables(table, table_csv, table_markdown)
@@ -154,5 +155,87 @@ def environment(
     table = pd.DataFrame(rows)
     for row in rows:
         log(f"{row['item']}: {row['value']}")
+    write_table(table, table_csv)
+    return table
+
+
+def activation_maps(
+    metrics_path,
+    weights_path,
+    dataset_path,
+    samples: int,
+    table_csv,
+    channels_csv,
+    figure_path,
+    log: Log = print,
+) -> pd.DataFrame:
+    """Section 6 for one run: feature maps beside the edge responses, learned beside
+    hand-designed kernels; the correlation table and which channels never fire."""
+    found = activations.study(metrics_path, weights_path, dataset_path, samples)
+    settings = found.settings
+    log(
+        f"{settings['run']}: test images {found.chosen}, layers "
+        + ", ".join(f"{m.shape[1]} x {m.shape[2]}x{m.shape[3]}" for m in found.layer_maps)
+    )
+    best = found.correlations[found.correlations["best"]]
+    for row in best.itertuples():
+        log(f"{row.layer} channel {row.channel}: {row.family} {row.orientation}, r = {row.r:+.2f}")
+    dead = activations.dead_channels(found.activity)
+    for layer, channels in dead.items():
+        log(f"{layer}: channels {', '.join(map(str, channels))} never fire on these images")
+    figure = activation_plots.activations_figure(
+        found.greys,
+        found.titles,
+        found.responses,
+        found.layer_maps,
+        best,
+        kernels.edge_kernels(),
+        found.learned_kernels,
+        dead,
+        f"{settings['dataset']}: {settings['run']}, test accuracy {found.test_accuracy:.3f}",
+    )
+    save_figure(figure, figure_path)
+    write_table(found.correlations, table_csv)
+    write_table(found.activity, channels_csv)
+    return found.correlations
+
+
+def confusion_matrix(
+    predictions_path,
+    dataset_path,
+    task_name: str,
+    run: str,
+    table_csv,
+    errors_csv,
+    figure_path,
+    log: Log = print,
+) -> np.ndarray:
+    """A run's confusion matrix on its test images: counts table, per-class errors, figure."""
+    classes = load_classes(dataset_path, task_name)
+    with np.load(predictions_path) as saved:
+        labels, predicted = saved["labels"], saved["predicted"]
+    counts = confusion.confusion_matrix(labels, predicted, len(classes))
+    accuracy = np.trace(counts) / counts.sum()
+    log(f"{run}: {counts.sum()} test images, accuracy {accuracy:.4f}")
+    title = f"{task_name}: {run} (test accuracy {accuracy:.3f} on {counts.sum():,} test images)"
+    save_figure(confusion_plots.confusion_figure(counts, classes, title), figure_path)
+    write_table(confusion.confusion_table(counts, classes), table_csv)
+    write_table(confusion.class_errors(counts, classes), errors_csv)
+    return counts
+
+
+def architectures(declared: dict[str, dict], table_csv, log: Log = print) -> pd.DataFrame:
+    """Each declared architecture's layers: output shape and parameters, from the same model
+    descriptions the backends build (declared: name -> resolved settings of an arm)."""
+    rows = []
+    for name, settings in declared.items():
+        task = TASKS[settings["dataset"]]
+        shape = models.input_shape(settings, task.image_shape)
+        spec = models.build_spec(settings["model"], settings, task.num_classes)
+        layers = models.layer_table(spec, shape)
+        log(f"{name}: {len(layers)} layers, {sum(r['parameters'] for r in layers):,} parameters")
+        for index, layer in enumerate(layers, start=1):
+            rows.append({"architecture": name, "model": settings["model"], "index": index, **layer})
+    table = pd.DataFrame(rows)
     write_table(table, table_csv)
     return table

@@ -5,14 +5,8 @@ row by its number of test images, so its diagonal is each class's recall and an 
 cell is the share of a class mistaken for another, whatever the class sizes.
 """
 
-from collections.abc import Callable
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
-
-from convstudy.atomic import save_figure, write_table
-from convstudy.data.cache import load_classes
 
 
 def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, num_classes: int) -> np.ndarray:
@@ -55,29 +49,3 @@ def class_errors(counts: np.ndarray, classes: list[str]) -> pd.DataFrame:
             "share_predicted_as_it": shares[np.arange(len(classes)), confused_with],
         }
     )
-
-
-def build_confusion(
-    predictions_path: str | Path,
-    dataset_path: str | Path,
-    task_name: str,
-    run: str,
-    table_csv,
-    errors_csv,
-    figure_path,
-    log: Callable[[str], None] = print,
-) -> np.ndarray:
-    """A run's confusion matrix on its test set: counts table, per-class errors, figure."""
-    from convstudy.plots.confusion import confusion_figure
-
-    classes = load_classes(dataset_path, task_name)
-    with np.load(predictions_path) as saved:
-        labels, predicted = saved["labels"], saved["predicted"]
-    counts = confusion_matrix(labels, predicted, len(classes))
-    accuracy = np.trace(counts) / counts.sum()
-    log(f"{run}: {counts.sum()} test images, accuracy {accuracy:.4f}")
-    title = f"{task_name}: {run} (test accuracy {accuracy:.3f}, {counts.sum():,} images)"
-    save_figure(confusion_figure(counts, classes, title), figure_path)
-    write_table(confusion_table(counts, classes), table_csv)
-    write_table(class_errors(counts, classes), errors_csv)
-    return counts

@@ -147,6 +147,7 @@ def environment_table(all_metrics, all_timings, conditions: dict, versions: dict
     threads = conditions["threads"]
     cores = sorted({int(t["cores_reserved"]) for t in all_timings})
     intervals = [(m["started_at"], m["finished_at"]) for m in all_metrics if "started_at" in m]
+    timing = conditions["timing"]
     rows += [
         ("Devices the runs trained on", _distinct(m["device"] for m in all_metrics)),
         ("Framework threads per job", ", ".join(f"{k} {v}" for k, v in threads.items())),
@@ -170,8 +171,8 @@ def environment_table(all_metrics, all_timings, conditions: dict, versions: dict
         ),
         (
             "Speed measured alone",
-            f"{conditions['timing']['repeats']} passes of up to {conditions['timing']['images']:,}"
-            f" training images per arm, after a warm-up of {conditions['timing']['warmup_images']:,}",
+            f"{timing['repeats']} passes of up to {timing['images']:,} training images per arm, "
+            f"after a warm-up of {timing['warmup_images']:,}",
         ),
     ]
     spans = intervals + [(t["started_at"], t["finished_at"]) for t in all_timings]

@@ -137,11 +137,14 @@ def comparison_findings(table: pd.DataFrame, kind: str) -> list[str]:
         diverged = int(row.get("diverged_seeds", 0) or 0)
         if diverged:
             accuracy += f"; the training loss diverged on {_count(diverged, 'seed')}"
-        sentences.append(
-            f"{prefix}{_describe(row)}: {accuracy}. Speed, timed alone: "
-            + speed_text(row, baseline)
-            + "."
-        )
+        speed = ""
+        if row["speed_verdict"] in (analysis.FASTER, analysis.SLOWER):
+            speed = (
+                f" Timed alone, it trains {row['speed_verdict']} in every pass "
+                f"({row['images_per_second']:,.0f} against {baseline['images_per_second']:,.0f}"
+                " training images/s, medians)."
+            )
+        sentences.append(f"{prefix}{_describe(row)}: {accuracy}.{speed}")
     if kind == "sweep":
         sentences.append(sweep_finding(table))
     return sentences
@@ -232,11 +235,7 @@ def sweep_finding(table: pd.DataFrame) -> str:
     swept = table[table["role"] != "reference"].sort_values("sweep_value")
     best = swept[swept["best"]].iloc[0]
     near = swept[swept["near_best"]]["sweep_value"]
-    span = (
-        f"{near.min():g}"
-        if near.min() == near.max()
-        else f"{near.min():g} to {near.max():g}"
-    )
+    span = f"{near.min():g}" if near.min() == near.max() else f"{near.min():g} to {near.max():g}"
     gaps = [
         value
         for value in swept["sweep_value"]
@@ -278,6 +277,32 @@ def width_findings(table: pd.DataFrame) -> list[str]:
     return sentences
 
 
+def adaptive_size_findings(table: pd.DataFrame, tolerance: float) -> list[str]:
+    """Per dataset of the width sweeps: the smallest width whose mean test accuracy is within
+    `tolerance` of the best width's, with its parameter count."""
+    sentences = []
+    for dataset, rows in table[table["role"] != "reference"].groupby("dataset", sort=False):
+        rows = rows.sort_values("parameters")
+        best = rows.loc[rows["test_accuracy_mean"].idxmax()]
+        enough = rows[rows["test_accuracy_mean"] >= best["test_accuracy_mean"] - tolerance]
+        smallest = enough.iloc[0]
+        if smallest["arm"] == best["arm"]:
+            verdict = "no smaller width comes within it"
+        else:
+            verdict = (
+                f"width x{smallest['width']:g} ({smallest['parameters']:,} parameters, "
+                f"{smallest['parameters'] / best['parameters']:.0%} of the best's) reaches "
+                f"{smallest['test_accuracy_mean']:.3f}"
+            )
+        sentences.append(
+            f"Adaptive size, {dataset}: the best width is x{best['width']:g} "
+            f"({best['parameters']:,} parameters, test accuracy {best['test_accuracy_mean']:.3f}); "
+            f"the smallest within {tolerance * 100:g} point{'s' if tolerance != 0.01 else ''} "
+            f"of it: {verdict}."
+        )
+    return sentences
+
+
 def time_findings(table: pd.DataFrame) -> list[str]:
     """Across every arm timed alone (convstudy.analysis.time_breakdown_table)."""
     sentences = []
@@ -306,6 +331,22 @@ def time_findings(table: pd.DataFrame) -> list[str]:
         sentences.append(
             f"{model}: forward and backward passes take {share.min():.0%} to {share.max():.0%} "
             "of training time."
+        )
+    return sentences
+
+
+def environment_findings(table: pd.DataFrame) -> list[str]:
+    """The environment table (convstudy.environment.environment_table) in two sentences."""
+    value = dict(zip(table["item"], table["value"], strict=True))
+    sentences = [
+        f"Built on {value['CPU']} with {value['Logical cores (usable by a job)']} logical cores "
+        f"and {value['Memory']}, GPU: {value['GPU']}; {value['Operating system']}, Python "
+        f"{value['Python']}; framework threads per job: {value['Framework threads per job']}."
+    ]
+    if "Wall time of training and timing" in value:
+        sentences.append(
+            f"Preset {value['Preset']}; jobs at once: {value['Jobs at once']}; training and "
+            f"timing took {value['Wall time of training and timing']}."
         )
     return sentences
 
@@ -400,15 +441,17 @@ def conv1x1_findings(table_1x1: pd.DataFrame, table_im2col: pd.DataFrame) -> lis
     return sentences
 
 
-def activation_findings(table: pd.DataFrame, run: str) -> list[str]:
-    """Section 6's correlation table (convstudy.activations.edge_correlations)."""
-    if table.empty:
-        return [f"{run}: no layer keeps the input's size, so none is compared with the kernels."]
+def activation_findings(table: pd.DataFrame, run: str, activity=None) -> list[str]:
+    """Section 6's correlation table (convstudy.activations.edge_correlations) and, when
+    given, which channels never fire (convstudy.activations.channel_activity)."""
     sentences = []
+    if table.empty:
+        sentences.append(
+            f"{run}: no layer keeps the input's size, so none is compared with the kernels."
+        )
     for layer, rows in table.groupby("layer", sort=False):
         channels = rows["channel"].nunique()
         best = rows[rows["best"]]
-        dead = channels - len(best)
         edge_like = best[best["r"].abs() >= EDGE_LIKE_CORRELATION]
         strongest = best.loc[best["r"].abs().idxmax()] if not best.empty else None
         sentence = (
@@ -421,9 +464,25 @@ def activation_findings(table: pd.DataFrame, run: str) -> list[str]:
                 f"; the strongest is channel {strongest['channel']} with {strongest['family']} "
                 f"{strongest['orientation']} (r = {strongest['r']:+.2f})"
             )
-        if dead:
-            sentence += f"; {dead} channel{'s' if dead != 1 else ''} never fire on them"
         sentences.append(sentence + ".")
+    if activity is not None:
+        for layer, rows in activity.groupby("layer", sort=False):
+            dead = [str(c) for c in rows.loc[rows["dead"], "channel"]]
+            if dead:
+                sentences.append(
+                    f"{layer}: {len(dead)} of {len(rows)} channels never fire on these images "
+                    f"(channel{'s' if len(dead) > 1 else ''} {', '.join(dead)}: constant, e.g. "
+                    "a ReLU that stays at zero)."
+                )
+            else:
+                sentences.append(f"{layer}: all {len(rows)} channels fire on these images.")
+    elif not table.empty:
+        for layer, rows in table.groupby("layer", sort=False):
+            dead = rows["channel"].nunique() - int(rows["best"].sum())
+            if dead:
+                sentences.append(
+                    f"{layer}: {dead} channel{'s' if dead != 1 else ''} never fire on them."
+                )
     return sentences
 
 
@@ -439,6 +498,6 @@ def confusion_findings(errors: pd.DataFrame, run: str) -> list[str]:
         f"{run}: test accuracy {accuracy:.3f} on {total:,} images. Best recognized: "
         f"{best['class']} (recall {best['recall']:.2f}); worst: {worst['class']} (recall "
         f"{worst['recall']:.2f}), most often taken for {worst['most_often_predicted_as']}.",
-        f"Largest confusion: {confused['share_predicted_as_it']:.0%} of {confused['class']} "
-        f"images are predicted as {confused['most_often_predicted_as']}.",
+        f"Largest confusion: {confused['share_predicted_as_it']:.0%} of the test images of "
+        f"class {confused['class']} are predicted as {confused['most_often_predicted_as']}.",
     ]

@@ -176,18 +176,53 @@ def layer_shapes(spec: list[Layer], input_shape: tuple[int, ...]) -> list[tuple[
     return shapes
 
 
+def layer_parameters(layer: Layer, input_shape: tuple[int, ...]) -> int:
+    """Trainable parameters of one layer given its input shape (BatchNorm: scale and shift;
+    its running statistics are not trained)."""
+    if isinstance(layer, Conv):
+        return layer.channels * input_shape[0] * layer.kernel**2 + layer.channels
+    if isinstance(layer, Dense):
+        return layer.units * input_shape[0] + layer.units
+    if isinstance(layer, BatchNorm):
+        return 2 * input_shape[0]
+    return 0
+
+
 def parameter_count(spec: list[Layer], input_shape: tuple[int, ...]) -> int:
-    """Trainable parameters (BatchNorm: scale and shift; its running statistics are not)."""
-    total, shape = 0, tuple(input_shape)
+    """Trainable parameters of the whole network."""
+    return sum(row["parameters"] for row in layer_table(spec, input_shape))
+
+
+def describe_layer(layer: Layer) -> str:
+    """A layer as the architecture tables name it, e.g. 'Conv 6, 5x5, pad 2'."""
+    if isinstance(layer, Conv):
+        extras = [f"stride {layer.stride}"] * (layer.stride != 1)
+        extras += [f"pad {layer.padding}"] * (layer.padding != 0)
+        return ", ".join([f"Conv {layer.channels}", f"{layer.kernel}x{layer.kernel}", *extras])
+    if isinstance(layer, Dense):
+        return f"Dense {layer.units}"
+    if isinstance(layer, Pool):
+        return f"{layer.kind.capitalize()}Pool {layer.size}x{layer.size}, stride {layer.stride}"
+    if isinstance(layer, Activation):
+        return layer.function.capitalize() if layer.function != "relu" else "ReLU"
+    if isinstance(layer, Dropout):
+        return f"Dropout {layer.rate:g}"
+    return type(layer).__name__
+
+
+def layer_table(spec: list[Layer], input_shape: tuple[int, ...]) -> list[dict]:
+    """Each layer with its output shape (without batch) and its trainable parameters."""
+    rows, shape = [], tuple(input_shape)
     for layer, out_shape in zip(spec, layer_shapes(spec, input_shape), strict=True):
-        if isinstance(layer, Conv):
-            total += layer.channels * shape[0] * layer.kernel**2 + layer.channels
-        elif isinstance(layer, Dense):
-            total += layer.units * shape[0] + layer.units
-        elif isinstance(layer, BatchNorm):
-            total += 2 * shape[0]
+        rows.append(
+            {
+                "layer": describe_layer(layer),
+                "output_shape": " x ".join(str(size) for size in out_shape),
+                "parameters": layer_parameters(layer, shape),
+            }
+        )
         shape = out_shape
-    return total
+    return rows
 
 
 def initial_state(spec: list[Layer], input_shape: tuple[int, ...], seed: int) -> list:

@@ -1,35 +1,49 @@
 """The study's report: one self-contained HTML page that follows the original study's sections.
 
-Everything is inside the file: figures as base64 PNG data URIs, tables as HTML, a little inline
-CSS; no scripts and no external resources, so it opens offline and can be mailed. The findings
-are sentences generated from this run's tables (convstudy.findings), so they always state the
-numbers beside them. Captions are the same reStructuredText files (report/*.rst) that
-`snakemake --report` uses, rendered with the same variables. Parts that could not run (a dataset
-that is not available) say so, why, and how to enable them.
+Everything is inside the file: figures as data URIs (sized for the page: photographs and heat
+maps as lossy WebP, plots as lossless WebP), tables as HTML, a little inline CSS; no scripts and
+no external resources, so it opens offline and can be mailed, and stays light. Every figure and
+table is numbered, captioned, referred to from the text and linked to its file under results/.
+The findings are sentences generated from this run's tables (convstudy.findings), so they always
+state the numbers beside them. Captions are the same reStructuredText files (report/*.rst) that
+`snakemake --report` uses, rendered with the same variables; a caption that explains a kind of
+figure or table is given in full once, and later ones of the kind refer back to it. Parts that
+could not run (a dataset that is not available) are named once per dataset, with why and how to
+enable them. The page is a Jinja2 template (convstudy/templates/report.html.j2) filled with
+sections of blocks (headings, findings, figures, tables, notices).
 
 The plan (plain data, built by the workflow) names every file:
   preset, scale, generated_by      what the numbers are
   datasets     {name: {title, available, why}}
   edges        {images: [item], kernels_figure, energy_figure, energy_table}
   conv_shapes  {table, figure};  conv1x1 {table, figure, im2col_table, im2col_figure}
-  comparisons  [{name, title, section, kind, table, figure}]  (runnable ones, declared order)
+  comparisons  [{name, title, section, kind, expected_faster, table, figure}]  (declared order)
   skipped      [{name, title, section, dataset}]               (comparisons left out)
-  width        {table, figure} or None;  time {table, figure};  runs_table item
-  activations, confusion  [{dataset, title, run, table, figure (, errors)}]
+  width        {section, table, figure, tolerance} or None;  time {table, figure}
+  architectures item;  environment item;  runs_table item
+  activations, confusion  [{dataset, title, run, table, figure (, channels, errors)}]
   showcase_skipped        [{dataset, title}]
 An item is {path, caption (an .rst path or None), context (the caption's template variables)}.
 """
 
 import base64
-import html
+import io
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import jinja2
 import pandas as pd
+from markupsafe import Markup
 
 from convstudy import analysis, findings, stats
 from convstudy.atomic import write_text
+from convstudy.kernels import ORIENTATION_DEGREES
+
+# Figures wider than the page's content are scaled down to it (pixels at 100 dpi).
+MAX_FIGURE_WIDTH = 1100
+PHOTO_QUALITY = 80
 
 SECTIONS = (
     ("edges", "1. Edge detection"),
@@ -41,31 +55,34 @@ SECTIONS = (
     ("confusion", analysis.SECTION_CONFUSION),
     ("time", analysis.SECTION_TIME),
     ("environment", "Environment"),
+    ("references", "References"),
     ("runs", "Appendix: every run"),
 )
 
 # What each section is about (the study's design, not its results: those are generated).
 INTRODUCTIONS = {
-    "edges": "Hand-designed Prewitt and Sobel kernels in four orientations, cross-correlated "
-    "with photographs, and all orientations combined.",
+    "edges": "Hand-designed Prewitt and Sobel kernels [5, 6] in four orientations, "
+    "cross-correlated with photographs, and all orientations combined.",
     "conv_shapes": "Feature maps are N x C x H x W, kernels Co x Ci x Kh x Kw; the output size "
-    "along each axis is H2 = floor((H + 2p - Kh) / s) + 1. Checked against a convolution "
+    "along each axis is H2 = floor((H + 2p - Kh) / s) + 1 [1]. Checked against a convolution "
     "written as nested loops and against the frameworks' layers.",
     "conv1x1": "A 1x1 convolution compresses channels: in NHWC layout it is one matrix "
     "product. Any convolution becomes one by unfolding its input windows (im2col).",
-    "lenet": "LeNet trained from scratch, each design choice a controlled comparison over "
+    "lenet": "LeNet [2] trained from scratch, each design choice a controlled comparison over "
     "seeds: the first arm listed is the baseline, and every arm runs the same seeds, which fix "
     "the sample order and the initial weights; so each arm is compared with the baseline seed "
-    "by seed (the paired difference and its 95% interval), and arms that train identically on "
-    "every seed are called identical. Where an interval includes zero, the text says how large "
-    "a difference the seeds could have detected. The textbook settings (its 2019 edition with "
-    "max pooling, the original study's reference, and today's 2.0 edition with average "
-    "pooling) are drawn beside ours where declared. Speeds are measured alone (section 8).",
-    "alexnet": "AlexNet with every width divided by 16 (about 1/256 of the textbook's "
-    "parameters), inputs resized to 224 x 224.",
+    "by seed (the paired difference and its 95% interval [7]), and arms that train identically "
+    "on every seed are called identical. Where an interval includes zero, the text says how "
+    "large a difference the seeds could have detected [8]. The textbook settings [1] (its 2019 "
+    "edition with max pooling, the original study's reference, and today's 2.0 edition with "
+    "average pooling) are drawn beside ours where declared; batch normalization is [4]. Speeds "
+    "are measured alone (section 8).",
+    "alexnet": "AlexNet [3] as in the textbook [1], with every width divided by 16 (about 1/256 "
+    "of its parameters), inputs resized to 224 x 224.",
     "activations": "What the first layers of a trained LeNet respond to, beside the "
-    "hand-designed edge kernels of section 1 on the same test images.",
-    "confusion": "Which classes a trained LeNet mistakes for which, on the whole test set.",
+    "hand-designed edge kernels of section 1 on the same test images, and the kernels it "
+    "learned beside the hand-designed ones.",
+    "confusion": "Which classes a trained LeNet mistakes for which, on its test images.",
     "time": "Where training time goes on the CPU: waiting for data, forward and backward "
     "passes, the optimizer step and other Python work; the textbook data path (DataLoader with "
     "per-image transforms, 0/2/5 worker processes) against the in-memory path, MXNet "
@@ -74,39 +91,41 @@ INTRODUCTIONS = {
     "the same images, their median and range.",
     "environment": "The machine, the software and the conditions every number of this report "
     "was measured under.",
+    "references": "",
     "runs": "Every run's final numbers and its own time per epoch (median over epochs), "
-    "measured alongside other jobs: not a speed comparison (see section 8 for those).",
+    "measured alongside other jobs: not a speed comparison (section 8 has those).",
 }
 
-STYLE = """
-body { font-family: system-ui, sans-serif; max-width: 1180px; margin: 0 auto; padding: 0 16px;
-       color: #222; line-height: 1.45; }
-h1 { margin-top: 24px; } h2 { border-bottom: 2px solid #ccc; margin-top: 40px; }
-h3 { margin-top: 28px; }
-nav ul { columns: 2; list-style: none; padding-left: 0; }
-figure { margin: 12px 0; } figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
-figcaption, .caption { font-size: 0.9em; color: #444; }
-table.data { border-collapse: collapse; font-size: 0.82em; margin: 8px 0; display: block;
-             overflow-x: auto; }
-table.data th, table.data td { border: 1px solid #ccc; padding: 2px 6px; text-align: right; }
-table.data th { background: #f3f3f3; }
-table.data td:first-child { text-align: left; }
-ul.findings li { margin: 4px 0; }
-.notice { background: #fff4e5; border-left: 4px solid #f0a020; padding: 8px 12px; margin: 12px 0; }
-.meta { color: #555; font-size: 0.9em; }
-details summary { cursor: pointer; color: #335; }
-"""
+REFERENCES = (
+    "A. Zhang, Z. C. Lipton, M. Li, A. J. Smola. Dive into Deep Learning. Cambridge University "
+    "Press, 2023 (and the 2019 edition, d2l.ai); chapters on convolutions, LeNet, AlexNet and "
+    "batch normalization.",
+    "Y. LeCun, L. Bottou, Y. Bengio, P. Haffner. Gradient-based learning applied to document "
+    "recognition. Proceedings of the IEEE 86(11), 2278-2324, 1998.",
+    "A. Krizhevsky, I. Sutskever, G. E. Hinton. ImageNet classification with deep convolutional "
+    "neural networks. Advances in Neural Information Processing Systems 25, 2012.",
+    "S. Ioffe, C. Szegedy. Batch normalization: accelerating deep network training by reducing "
+    "internal covariate shift. Proceedings of ICML, 2015.",
+    "J. M. S. Prewitt. Object enhancement and extraction. In Picture Processing and "
+    "Psychopictorics, Academic Press, 1970, 75-149.",
+    "I. Sobel, G. Feldman. A 3x3 isotropic gradient operator for image processing. Talk at the "
+    "Stanford Artificial Intelligence Project, 1968.",
+    "Student (W. S. Gosset). The probable error of a mean. Biometrika 6(1), 1-25, 1908 (the t "
+    "interval, here of paired differences); B. L. Welch. The generalization of 'Student's' "
+    "problem when several different population variances are involved. Biometrika 34, 28-35, "
+    "1947.",
+    "J. Cohen. Statistical Power Analysis for the Behavioral Sciences, 2nd ed. Erlbaum, 1988 "
+    "(power of the t test, computed here from the noncentral t distribution with SciPy).",
+)
 
 
-def escape(text) -> str:
-    return html.escape(str(text), quote=True)
+# --- figures and tables: numbered, captioned once per kind, linked to their files -------------
 
 
-def render_caption(item: dict) -> str:
+def render_caption(item: dict) -> Markup:
     """An item's .rst caption rendered like `snakemake --report` does: Jinja, then docutils."""
     if not item.get("caption"):
-        return ""
-    import jinja2
+        return Markup("")
     from docutils.core import publish_parts
 
     source = Path(item["caption"]).read_text()
@@ -116,37 +135,106 @@ def render_caption(item: dict) -> str:
         writer_name="html",
         settings_overrides={"report_level": 5, "halt_level": 5, "file_insertion_enabled": False},
     )["body"]
-    return f'<div class="caption">{body}</div>'
+    return Markup(body)
 
 
-def figure_html(item: dict) -> str:
-    """A PNG embedded as a data URI, with its caption."""
-    path = Path(item["path"])
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
-    return (
-        f'<figure><img src="data:image/png;base64,{data}" alt="{escape(path.name)}" '
-        f'data-source="{escape(item["path"])}">'
-        f"<figcaption>{render_caption(item)}</figcaption></figure>"
-    )
+def encode_figure(path: str | Path, photographic: bool) -> tuple[str, int, int]:
+    """A figure as a data URI sized for the page: WebP, lossy for photographs and heat maps,
+    lossless for line plots (sharp text and lines, still smaller than PNG)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image = image.convert("RGB")
+        if image.width > MAX_FIGURE_WIDTH:
+            height = round(image.height * MAX_FIGURE_WIDTH / image.width)
+            image = image.resize((MAX_FIGURE_WIDTH, height), Image.Resampling.LANCZOS)
+        buffer = io.BytesIO()
+        if photographic:
+            image.save(buffer, "WEBP", quality=PHOTO_QUALITY, method=6)
+        else:
+            image.save(buffer, "WEBP", lossless=True, quality=100, method=6)
+        data = base64.b64encode(buffer.getvalue()).decode("ascii")
+        return f"data:image/webp;base64,{data}", image.width, image.height
 
 
-def table_html(table: pd.DataFrame, caption_item: dict | None = None) -> str:
-    """A table, its caption folded away (tables of a kind share one long explanation)."""
-    caption = render_caption(caption_item) if caption_item else ""
-    if caption:
-        caption = f"<details><summary>About this table</summary>{caption}</details>"
-    return analysis.html_table(table) + caption
+class Page:
+    """Numbers figures and tables in order of appearance and gives each its caption: the full
+    explanation the first time a kind appears, a reference back to it afterwards."""
+
+    def __init__(self, report_dir: Path):
+        self.report_dir = report_dir
+        self.counts = {"Figure": 0, "Table": 0}
+        self.explained: dict[tuple, str] = {}
+
+    def link(self, path) -> str:
+        return os.path.relpath(path, self.report_dir)
+
+    def _caption(self, noun: str, number: int, item: dict, title: str, kind) -> Markup:
+        key = (noun, item.get("caption"), kind)
+        if key in self.explained:
+            return Markup("<b>{}</b>. As {}: see its caption.").format(title, self.explained[key])
+        self.explained[key] = f"{noun} {number}"
+        return Markup("<b>{}</b>. ").format(title) + render_caption(item)
+
+    def figure(self, item: dict, title: str, kind=None, photographic=False) -> dict:
+        self.counts["Figure"] += 1
+        number = self.counts["Figure"]
+        src, width, height = encode_figure(item["path"], photographic)
+        return {
+            "kind": "figure",
+            "number": number,
+            "id": f"figure-{number}",
+            "src": src,
+            "width": width,
+            "height": height,
+            "alt": title,
+            "link": self.link(item["path"]),
+            "link_text": "(PNG)",
+            "caption": self._caption("Figure", number, item, title, kind),
+        }
+
+    def table(self, frame: pd.DataFrame, item: dict, title: str, kind=None, notes=()) -> dict:
+        self.counts["Table"] += 1
+        number = self.counts["Table"]
+        html = frame.to_html(index=False, border=0, classes="data", na_rep="", escape=True)
+        return {
+            "kind": "table",
+            "number": number,
+            "id": f"table-{number}",
+            "title": title,
+            "html": Markup(html),
+            "link": self.link(item["path"]),
+            "link_text": "(CSV)",
+            "notes": list(notes),
+            "caption": self._caption("Table", number, item, title, kind),
+        }
 
 
-def findings_html(sentences: list[str]) -> str:
-    if not sentences:
-        return ""
-    items = "".join(f"<li>{escape(sentence)}</li>" for sentence in sentences)
-    return f'<ul class="findings">{items}</ul>'
+def heading(identifier: str, title: str) -> dict:
+    return {"kind": "heading", "id": identifier, "title": title}
 
 
-def notice_html(text: str) -> str:
-    return f'<div class="notice">{escape(text)}</div>'
+def numbers_text(noun: str, numbers: list[int]) -> str:
+    """'Figure 3', 'Figures 3 and 4', 'Figures 1, 3, 4, 5 and 6': every number spelled out."""
+    if len(numbers) == 1:
+        return f"{noun} {numbers[0]}"
+    return f"{noun}s {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
+
+
+def findings_block(sentences: list[str], *references: dict) -> dict:
+    """Findings, ending with where to look: the figures and tables they come from."""
+    if references:
+        parts = []
+        for kind, noun in (("figure", "Figure"), ("table", "Table")):
+            numbers = [r["number"] for r in references if r["kind"] == kind]
+            if numbers:
+                parts.append(numbers_text(noun, numbers))
+        sentences = [*sentences, f"Shown in {' and '.join(parts)}."]
+    return {"kind": "findings", "sentences": sentences}
+
+
+def notice(text: str) -> dict:
+    return {"kind": "notice", "text": text}
 
 
 def enable_text(dataset: str, title: str, why: str) -> str:
@@ -170,7 +258,7 @@ def _difference_cell(row) -> str:
     if row["role"] == "baseline":
         return "baseline"
     if row["interval"] == stats.IDENTICAL:
-        return f"identical (largest loss difference {row['largest_loss_difference']:.0e})"
+        return "identical on every seed"
     text = findings.signed(row["difference"], 3)
     if not pd.isna(row["ci_low"]):
         text += (
@@ -188,73 +276,118 @@ def _detectable_cell(row) -> str:
 
 def _speed_cell(row) -> str:
     return (
-        f"{row['images_per_second']:,.0f} ({row['images_per_second_low']:,.0f}-"
+        f"{row['images_per_second']:,.0f} ({row['images_per_second_low']:,.0f} to "
         f"{row['images_per_second_high']:,.0f})"
     )
 
 
-def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
+def _arm_cell(row) -> str:
+    described = (
+        row["label"]
+        if row["setting"] == "same settings"
+        else (f"{row['label']} ({row['setting']})")
+    )
+    return f"{described}, reference" if row["role"] == "reference" else described
+
+
+def comparison_display(table: pd.DataFrame, kind: str) -> pd.DataFrame:
     """The columns a reader needs, numbers formatted, intervals spelled out."""
-    return pd.DataFrame(
+    display = pd.DataFrame(
         {
-            "arm": table["label"],
-            "role": table["role"],
-            "setting": table["setting"],
-            "seeds": table["seeds"],
-            "test accuracy": [
+            "Arm": [_arm_cell(r) for _, r in table.iterrows()],
+            "Seeds": table["seeds"],
+            "Test accuracy (mean ± sd)": [
                 _plus_minus(m, s, 3)
                 for m, s in zip(
                     table["test_accuracy_mean"], table["test_accuracy_std"], strict=True
                 )
             ],
-            "difference [95% CI]": [_difference_cell(r) for _, r in table.iterrows()],
-            "detectable": [_detectable_cell(r) for _, r in table.iterrows()],
-            "per-seed differences": table["seed_differences"].fillna(""),
-            "images/s alone (range)": [_speed_cell(r) for _, r in table.iterrows()],
-            "speed vs baseline": table["speed_verdict"].fillna(""),
-            "parameters": table["parameters"].map("{:,}".format),
-            "peak MB": table["peak_memory_mb"].map("{:,.0f}".format),
+            "Difference [95% CI]: verdict": [_difference_cell(r) for _, r in table.iterrows()],
+            "Detectable difference": [_detectable_cell(r) for _, r in table.iterrows()],
+            "Per-seed differences": table["seed_differences"].fillna(""),
+            "Training images/s alone (range)": [_speed_cell(r) for _, r in table.iterrows()],
         }
     )
+    if kind == "width":
+        display["Parameters"] = table["parameters"].map("{:,}".format)
+    return display
 
 
 # --- sections ------------------------------------------------------------------------------------
 
 
-def _edges(plan) -> str:
+def _edges(plan, page: Page) -> list[dict]:
     edges = plan["edges"]
     table = pd.read_csv(edges["energy_table"]["path"])
     pivot = table.pivot_table(
         index="image", columns=["family", "orientation"], values="share", sort=False
     )
-    pivot.columns = [f"{family} {orientation}" for family, orientation in pivot.columns]
-    parts = [
-        findings_html(findings.edges_findings(table)),
-        figure_html(edges["kernels_figure"]),
-        figure_html(edges["energy_figure"]),
-        "<h3>Share of edge energy per orientation</h3>",
-        table_html(pivot.reset_index(), edges["energy_table"]),
-        "<h3>Every photograph</h3>",
+    pivot = (pivot * 100).round().astype(int).astype(str) + "%"
+    pivot.columns = [
+        f"{family.capitalize()} {ORIENTATION_DEGREES[orientation]}°"
+        for family, orientation in pivot.columns
     ]
-    parts += [figure_html(item) for item in edges["images"]]
-    return "".join(parts)
+    kernels_figure = page.figure(edges["kernels_figure"], "The hand-designed kernels")
+    energy_figure = page.figure(edges["energy_figure"], "Edge energy by orientation")
+    energy_table = page.table(
+        pivot.reset_index().rename(columns={"image": "Image"}),
+        edges["energy_table"],
+        "Share of each orientation in a family's edge energy, per photograph",
+    )
+    images = [
+        page.figure(item, f"Edges in {item['context']['wildcards']['image']}", photographic=True)
+        for item in edges["images"]
+    ]
+    return [
+        findings_block(
+            findings.edges_findings(table), kernels_figure, energy_figure, energy_table, *images
+        ),
+        kernels_figure,
+        energy_figure,
+        energy_table,
+        heading("edges-photographs", "Every photograph"),
+        *images,
+    ]
 
 
-def _conv_shapes(plan) -> str:
+def _conv_shapes(plan, page: Page) -> list[dict]:
     item = plan["conv_shapes"]
     table = pd.read_csv(item["table"]["path"])
-    shown = [
-        c
-        for c in table.columns
-        if c in ("case", "formula_shape", "loop_input_hw", "shapes_agree", "note")
-        or c.endswith("_shape")
-        or c.startswith("max_abs_diff_")
-    ]
-    return (
-        findings_html(findings.conv_shapes_findings(table))
-        + table_html(table[shown], item["table"])
-        + figure_html(item["figure"])
+    notes = [note for note in table["note"].fillna("") if note]
+    # Footnotes are lettered: numbers in brackets are the references.
+    marks = {note: chr(ord("a") + i) for i, note in enumerate(dict.fromkeys(notes))}
+    shapes = pd.DataFrame(
+        {
+            "Case": [
+                f"{case} [{marks[note]}]" if note else case
+                for case, note in zip(table["case"], table["note"].fillna(""), strict=True)
+            ],
+            "Input N x C x H x W": [f"{r.N}x{r.Ci}x{r.H}x{r.W}" for r in table.itertuples()],
+            "Kernel, padding, stride": [
+                f"{r.Co}x{r.Ci}x{r.Kh}x{r.Kw}, p {r.pad_h},{r.pad_w}, s {r.stride_h},{r.stride_w}"
+                for r in table.itertuples()
+            ],
+            "Formula": table["formula_shape"],
+            "Gluon, nd, torch, loop agree": table["shapes_agree"].map({True: "yes", False: "NO"}),
+            "Largest difference from the loop": table[
+                [c for c in table.columns if c.startswith("max_abs_diff_") and "vs_loop" in c]
+            ]
+            .max(axis=1)
+            .map("{:.1e}".format),
+        }
     )
+    shapes_table = page.table(
+        shapes,
+        item["table"],
+        "Output shapes by the formula and by every implementation",
+        notes=[f"[{mark}] {note}" for note, mark in marks.items()],
+    )
+    figure = page.figure(item["figure"], "Agreement of the values")
+    return [
+        findings_block(findings.conv_shapes_findings(table), shapes_table, figure),
+        shapes_table,
+        figure,
+    ]
 
 
 def _milliseconds_pivot(table: pd.DataFrame, index: list[str]) -> pd.DataFrame:
@@ -262,32 +395,58 @@ def _milliseconds_pivot(table: pd.DataFrame, index: list[str]) -> pd.DataFrame:
         index=index, columns="implementation", values="median_seconds", sort=False
     )
     pivot = (pivot * 1e3).reindex(columns=list(dict.fromkeys(table["implementation"])))
-    pivot.columns = [f"{c} ms" for c in pivot.columns]
+    pivot = pivot.map(lambda ms: "" if pd.isna(ms) else f"{ms:.3g}")
+    pivot.columns = [f"{c} (ms)" for c in pivot.columns]
     return pivot.reset_index()
 
 
-def _conv1x1(plan) -> str:
+def _conv1x1(plan, page: Page) -> list[dict]:
     item = plan["conv1x1"]
     timing = pd.read_csv(item["table"]["path"])
     im2col = pd.read_csv(item["im2col_table"]["path"])
-    return (
-        findings_html(findings.conv1x1_findings(timing, im2col))
-        + "<h3>1x1 convolution as a matrix product</h3>"
-        + table_html(
-            _milliseconds_pivot(timing, ["N", "Ci", "Co", "H", "W", "multiply_adds"]),
-            item["table"],
-        )
-        + figure_html(item["figure"])
-        + "<h3>Any convolution: im2col and one matrix product</h3>"
-        + table_html(
-            _milliseconds_pivot(im2col, ["case", "output_shape", "columns_shape", "columns_mb"]),
-            item["im2col_table"],
-        )
-        + figure_html(item["im2col_figure"])
+    timing = timing.assign(
+        shape=[f"{r.N}x{r.Ci}x{r.H}x{r.W} to {r.Co}" for r in timing.itertuples()],
+        work=timing["multiply_adds"].map("{:,}".format),
     )
+    conv1x1_table = page.table(
+        _milliseconds_pivot(timing, ["shape", "work"]).rename(
+            columns={"shape": "Input to channels", "work": "Multiply-adds"}
+        ),
+        item["table"],
+        "1x1 convolution: median milliseconds per call",
+    )
+    conv1x1_figure = page.figure(item["figure"], "1x1 convolution: time against work")
+    im2col = im2col.assign(megabytes=im2col["columns_mb"].map("{:.1f}".format))
+    im2col_table = page.table(
+        _milliseconds_pivot(im2col, ["case", "output_shape", "megabytes"]).rename(
+            columns={
+                "case": "Case",
+                "output_shape": "Output shape",
+                "megabytes": "Unfolded matrix (MB)",
+            }
+        ),
+        item["im2col_table"],
+        "im2col and one matrix product against the frameworks: median milliseconds per call",
+    )
+    im2col_figure = page.figure(item["im2col_figure"], "im2col: time against work")
+    return [
+        findings_block(
+            findings.conv1x1_findings(timing, im2col),
+            conv1x1_table,
+            conv1x1_figure,
+            im2col_table,
+            im2col_figure,
+        ),
+        heading("conv1x1-matrix-product", "1x1 convolution as a matrix product"),
+        conv1x1_table,
+        conv1x1_figure,
+        heading("conv1x1-im2col", "Any convolution: im2col and one matrix product"),
+        im2col_table,
+        im2col_figure,
+    ]
 
 
-def _comparison(entry) -> str:
+def _comparison(entry, page: Page) -> list[dict]:
     table = pd.read_csv(entry["table"]["path"], keep_default_na=True)
     text_columns = ["role", "interval", "verdict", "speed_verdict", "seed_differences"]
     table[text_columns] = table[text_columns].fillna("")
@@ -302,206 +461,286 @@ def _comparison(entry) -> str:
             or f"As the textbook expects, {labels[expected[0]]} trains faster than "
             f"{labels[expected[1]]} in every timed pass."
         )
-    return (
-        f'<h3 id="{escape(entry["name"])}">{escape(entry["title"])}</h3>'
-        + findings_html(sentences)
-        + figure_html(entry["figure"])
-        + table_html(comparison_display(table), entry["table"])
-    )
+    figure = page.figure(entry["figure"], entry["title"], kind=entry["kind"])
+    shown = page.table(comparison_display(table, entry["kind"]), entry["table"], entry["title"])
+    return [
+        heading(entry["name"], entry["title"]),
+        findings_block(sentences, figure, shown),
+        figure,
+        shown,
+    ]
 
 
-def _skipped(plan, section: str) -> str:
-    parts = []
-    for entry in plan["skipped"]:
-        if entry["section"] != section:
-            continue
-        dataset = plan["datasets"][entry["dataset"]]
-        parts.append(
-            notice_html(
-                f"Not run: {entry['title']} ({entry['name']}). "
-                + enable_text(entry["dataset"], dataset["title"], dataset["why"])
-            )
+def _skipped(plan, section: str) -> list[dict]:
+    """One line naming what this section left out; the overview says why, once per dataset."""
+    left_out = [entry for entry in plan["skipped"] if entry["section"] == section]
+    if not left_out:
+        return []
+    by_dataset: dict[str, list[str]] = {}
+    for entry in left_out:
+        by_dataset.setdefault(entry["dataset"], []).append(entry["title"])
+    return [
+        notice(
+            f"Not run for lack of {plan['datasets'][dataset]['title']} (see the notice at the "
+            f"top): {'; '.join(titles)}."
         )
-    return "".join(parts)
+        for dataset, titles in by_dataset.items()
+    ]
 
 
-def _comparisons_of(plan, section: str) -> str:
-    parts = [_skipped(plan, section)]
-    parts += [_comparison(e) for e in plan["comparisons"] if e["section"] == section]
+def _architectures(plan, page: Page, model: str) -> list[dict]:
+    item = plan["architectures"]
+    table = pd.read_csv(item["path"])
+    table = table[table["model"] == model]
+    if table.empty:
+        return []
+    names = list(dict.fromkeys(table["architecture"]))
+    layers = {name: table[table["architecture"] == name] for name in names}
+    totals = {name: int(rows["parameters"].sum()) for name, rows in layers.items()}
+    same_layers = len({tuple(rows["layer"].str.split(" ").str[0]) for rows in layers.values()})
+    blocks = [heading(f"{model}-architecture", f"{names[0].split(',')[0]} architecture")]
+    shown = []
+    if same_layers == 1 and len(names) > 1:
+        # The same layers at other widths: side by side, so one sees where the parameters sit.
+        combined = pd.DataFrame({"Layer": layers[names[0]]["layer"].to_numpy()})
+        for name in names:
+            rows = layers[name]
+            combined[f"{name}: output"] = rows["output_shape"].to_numpy()
+            combined[f"{name}: parameters"] = rows["parameters"].map("{:,}".format).to_numpy()
+        shown.append(page.table(combined, item, " and ".join(names), kind="architecture"))
+    else:
+        for name in names:
+            rows = layers[name]
+            shown.append(
+                page.table(
+                    pd.DataFrame(
+                        {
+                            "Layer": rows["layer"],
+                            "Output shape": rows["output_shape"],
+                            "Parameters": rows["parameters"].map("{:,}".format),
+                        }
+                    ),
+                    item,
+                    name,
+                    kind="architecture",
+                )
+            )
+    sentence = "; ".join(
+        f"{name}: {total:,} trainable parameters" for name, total in totals.items()
+    )
+    blocks.append(findings_block([sentence + "."], *shown))
+    return blocks + shown
+
+
+def _comparisons_of(plan, page: Page, section: str, model: str | None = None) -> list[dict]:
+    blocks = _architectures(plan, page, model) if model else []
+    blocks += _skipped(plan, section)
+    for entry in plan["comparisons"]:
+        if entry["section"] == section:
+            blocks += _comparison(entry, page)
     width = plan.get("width")
     if width and width.get("section") == section:
         table = pd.read_csv(width["table"]["path"])
-        parts.append(
-            "<h3>The parameter-size question: accuracy against parameter count</h3>"
-            + findings_html(findings.width_findings(table))
-            + figure_html(width["figure"])
-        )
-    if len(parts) == 1 and not parts[0]:
-        return notice_html("No comparison of this section is declared in config.yaml.")
-    return "".join(parts)
+        figure = page.figure(width["figure"], "Parameters against accuracy, every width sweep")
+        blocks += [
+            heading("adaptive-size", "The parameter-size question: adapting the width"),
+            findings_block(
+                findings.width_findings(table)
+                + findings.adaptive_size_findings(table, width["tolerance"]),
+                figure,
+            ),
+            figure,
+        ]
+    if not blocks:
+        blocks.append(notice("No comparison of this section is declared in config.yaml."))
+    return blocks
 
 
-def _showcase(plan, key: str, finding: Callable) -> str:
-    parts = []
+def _showcase(plan, page: Page, key: str, finding: Callable) -> list[dict]:
+    blocks = []
     for entry in plan["showcase_skipped"]:
-        dataset = plan["datasets"][entry["dataset"]]
-        parts.append(
-            notice_html(
-                f"Not shown for {dataset['title']}: "
-                + enable_text(entry["dataset"], dataset["title"], dataset["why"])
-            )
+        blocks.append(
+            notice(f"Not shown for lack of {entry['title']} (see the notice at the top).")
         )
     for entry in plan[key]:
         # Class names such as MNIST's "0".."9" must stay names, not become numbers.
-        table = pd.read_csv(
-            entry.get("errors") or entry["table"]["path"],
-            dtype={"class": str, "most_often_predicted_as": str, "family": str, "orientation": str},
-        )
-        parts.append(
-            f"<h3>{escape(entry['title'])}</h3>"
-            + findings_html(finding(table, entry["run"]))
-            + figure_html(entry["figure"])
-        )
-    return "".join(parts)
+        dtypes = {"class": str, "most_often_predicted_as": str, "family": str, "orientation": str}
+        table = pd.read_csv(entry.get("errors") or entry["table"]["path"], dtype=dtypes)
+        extra = []
+        if entry.get("channels"):
+            extra = [pd.read_csv(entry["channels"])]
+        figure = page.figure(entry["figure"], entry["title"], kind=key, photographic=True)
+        blocks += [
+            heading(f"{key}-{entry['dataset']}", entry["title"]),
+            findings_block(finding(table, entry["run"], *extra), figure),
+            figure,
+        ]
+    return blocks
 
 
-def _time(plan) -> str:
+def _time(plan, page: Page) -> list[dict]:
     time_item = plan["time"]
     table = pd.read_csv(time_item["table"]["path"])
     shown = pd.DataFrame(
         {
-            "arm": table["arm"],
-            "threads": table["threads"],
-            "passes x images": [
-                f"{p} x {n:,}"
-                for p, n in zip(table["passes"], table["images_per_pass"], strict=True)
-            ],
-            "images/s (range)": [_speed_cell(r) for _, r in table.iterrows()],
+            "Arm": table["arm"],
+            "Training images/s (range)": [_speed_cell(r) for _, r in table.iterrows()],
             **{
-                f"{phase} s": table[f"seconds_{phase}"].map("{:.2f}".format)
+                f"{phase.capitalize()} (s)": table[f"seconds_{phase}"].map("{:.2f}".format)
                 for phase in analysis.TRAIN_PHASES
             },
-            "data share": table["data_share"].map("{:.0%}".format),
+            "Waiting for data": table["data_share"].map("{:.0%}".format),
         }
     )
-    return (
-        findings_html(findings.time_findings(table))
-        + figure_html(time_item["figure"])
-        + _comparisons_of(plan, analysis.SECTION_TIME)
-        + f"<h3>Every arm (seconds per {analysis.PER_IMAGES:,} training images)</h3>"
-        + table_html(shown, time_item["table"])
+    figure = page.figure(time_item["figure"], "Where the time goes, every arm")
+    every_arm = page.table(
+        shown,
+        time_item["table"],
+        f"Every arm timed alone: seconds per {analysis.PER_IMAGES:,} training images by phase",
     )
+    return [
+        findings_block(findings.time_findings(table), figure, every_arm),
+        figure,
+        *_comparisons_of(plan, page, analysis.SECTION_TIME),
+        heading("time-every-arm", "Every arm"),
+        every_arm,
+    ]
 
 
-def _environment(plan) -> str:
+def _environment(plan, page: Page) -> list[dict]:
     item = plan["environment"]
     table = pd.read_csv(item["path"], dtype=str, keep_default_na=False)
-    return analysis.html_table(table.rename(columns={"item": "", "value": ""})) + render_caption(
-        item
+    shown = page.table(
+        table.rename(columns={"item": "What", "value": "Value"}),
+        item,
+        "Where and how this build's numbers were measured",
     )
+    return [findings_block(findings.environment_findings(table), shown), shown]
 
 
-def _runs(plan) -> str:
+def _references(plan, page: Page) -> list[dict]:
+    return [
+        {
+            "kind": "references",
+            "entries": [
+                {"id": f"reference-{n}", "text": f"[{n}] {text}"}
+                for n, text in enumerate(REFERENCES, start=1)
+            ],
+        }
+    ]
+
+
+def _runs(plan, page: Page) -> list[dict]:
     item = plan["runs_table"]
     table = pd.read_csv(item["path"])
-    shown = table[
-        [
-            "run",
-            "test_accuracy",
-            "train_accuracy",
-            "train_loss",
-            "epoch_seconds",
-            "images_per_second",
-            "parameters",
-            "peak_memory_mb",
-            "device",
-        ]
-    ]
-    return (
-        f"<details><summary>{len(table)} runs (click to open)</summary>"
-        + table_html(shown, item)
-        + "</details>"
-    )
-
-
-def _overview(plan) -> str:
-    scale = plan["scale"]
-    seeds = ", ".join(str(s) for s in scale["seeds"])
-    limits = ", ".join(
-        f"{key.replace('_', ' ')} {scale[key] if scale[key] is not None else 'all'}"
-        for key in ("epochs", "train_limit", "test_limit")
-    )
-    parts = [
-        f'<p class="meta">Preset <b>{escape(plan["preset"])}</b>: seeds {escape(seeds)}; '
-        f"{escape(limits)} (epochs 'all' = each run's own). Generated "
-        f"{escape(time.strftime('%Y-%m-%d %H:%M'))} by {escape(plan['generated_by'])}.</p>"
-    ]
-    if plan["preset"] != "full":
-        parts.append(
-            notice_html(
-                f"These numbers come from the {plan['preset']} preset (small subsets, few "
-                "epochs): they show that every part of the study runs, not its findings. Run "
-                "snakemake --cores 4 (the full preset) for those."
-            )
-        )
-    rows = [
+    shown = pd.DataFrame(
         {
-            "dataset": info["title"],
-            "available": "yes" if info["available"] else "no",
-            "note": "" if info["available"] else info["why"],
+            "Run": table["run"],
+            "Test accuracy": table["test_accuracy"].map("{:.4f}".format),
+            "Training accuracy": table["train_accuracy"].map("{:.4f}".format),
+            "Training loss": table["train_loss"].map("{:.4f}".format),
+            "Seconds per epoch (alongside)": table["epoch_seconds"].map("{:.1f}".format),
+            "Parameters": table["parameters"].map("{:,}".format),
+            "Peak memory (MB)": table["peak_memory_mb"].map("{:,.0f}".format),
         }
-        for info in plan["datasets"].values()
+    )
+    every_run = page.table(shown, item, f"Every run ({len(table)})")
+    sentence = (
+        f"{len(table)} runs of {table['arm'].nunique()} arms; their epoch times were measured "
+        "alongside other jobs."
+    )
+    return [
+        findings_block([sentence], every_run),
+        {"kind": "details", "summary": f"{len(table)} runs (click to open)", "blocks": [every_run]},
     ]
-    parts.append(analysis.html_table(pd.DataFrame(rows)))
+
+
+def _overview(plan, page: Page) -> tuple[str, list[str], list[dict]]:
+    scale = plan["scale"]
+    epochs = scale["epochs"] if scale["epochs"] is not None else "as each run sets (10)"
+    limits = ", ".join(
+        f"{name} {scale[key]:,}" if scale[key] is not None else f"{name} all"
+        for key, name in (("train_limit", "training images"), ("test_limit", "test images"))
+    )
+    seeds = ", ".join(str(s) for s in scale["seeds"])
+    meta = (
+        f"Preset {plan['preset']}: seeds {seeds}; epochs {epochs}; {limits}. Generated "
+        f"{time.strftime('%Y-%m-%d %H:%M')} by {plan['generated_by']}."
+    )
+    notices = []
+    if plan["preset"] != "full":
+        notices.append(
+            f"These numbers come from the {plan['preset']} preset (small subsets, few epochs): "
+            "they show that every part of the study runs, not its findings. Run snakemake "
+            "--cores 4 (the full preset) for those."
+        )
     for name, info in plan["datasets"].items():
         if not info["available"]:
             skipped = [e["title"] for e in plan["skipped"] if e["dataset"] == name]
-            parts.append(
-                notice_html(
-                    f"Left out for lack of {info['title']}: "
-                    + ("; ".join(skipped) or "nothing declared needs it")
-                    + ". "
-                    + enable_text(name, info["title"], info["why"])
-                )
+            notices.append(
+                f"Left out for lack of {info['title']}: "
+                + ("; ".join(skipped) or "nothing declared needs it")
+                + ". "
+                + enable_text(name, info["title"], info["why"])
             )
-    return "".join(parts)
+    return meta, notices, []
 
 
-def render_report(plan: dict) -> str:
+def build_context(plan: dict, report_dir: Path) -> dict:
+    page = Page(report_dir)
+    meta, notices, overview = _overview(plan, page)
     bodies = {
-        "edges": lambda: _edges(plan),
-        "conv_shapes": lambda: _conv_shapes(plan),
-        "conv1x1": lambda: _conv1x1(plan),
-        "lenet": lambda: _comparisons_of(plan, analysis.SECTION_LENET),
-        "alexnet": lambda: _comparisons_of(plan, analysis.SECTION_ALEXNET),
-        "activations": lambda: _showcase(plan, "activations", findings.activation_findings),
-        "confusion": lambda: _showcase(plan, "confusion", findings.confusion_findings),
-        "time": lambda: _time(plan),
-        "environment": lambda: _environment(plan),
-        "runs": lambda: _runs(plan),
+        "edges": lambda: _edges(plan, page),
+        "conv_shapes": lambda: _conv_shapes(plan, page),
+        "conv1x1": lambda: _conv1x1(plan, page),
+        "lenet": lambda: _comparisons_of(plan, page, analysis.SECTION_LENET, "lenet"),
+        "alexnet": lambda: _comparisons_of(plan, page, analysis.SECTION_ALEXNET, "alexnet"),
+        "activations": lambda: _showcase(plan, page, "activations", findings.activation_findings),
+        "confusion": lambda: _showcase(plan, page, "confusion", findings.confusion_findings),
+        "time": lambda: _time(plan, page),
+        "environment": lambda: _environment(plan, page),
+        "references": lambda: _references(plan, page),
+        "runs": lambda: _runs(plan, page),
     }
-    navigation = "".join(
-        f'<li><a href="#{key}">{escape(title)}</a></li>' for key, title in SECTIONS
+    sections = []
+    for key, title in SECTIONS:
+        blocks = bodies[key]()
+        sections.append(
+            {
+                "id": key,
+                "title": title,
+                "introduction": INTRODUCTIONS[key],
+                "blocks": blocks,
+                "subsections": [b for b in blocks if b["kind"] == "heading"],
+            }
+        )
+    return {
+        "title": "Convolutional networks, hands-on: the study rebuilt",
+        "meta": meta,
+        "notices": notices,
+        "overview": overview,
+        "sections": sections,
+        "figures": page.counts["Figure"],
+        "tables": page.counts["Table"],
+    }
+
+
+def render_report(plan: dict, report_dir: Path) -> tuple[str, dict]:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
     )
-    sections = "".join(
-        f'<section id="{key}"><h2>{escape(title)}</h2><p>{escape(INTRODUCTIONS[key])}</p>'
-        f"{bodies[key]()}</section>"
-        for key, title in SECTIONS
-    )
-    title = "Convolutional networks, hands-on: the study rebuilt"
-    return (
-        "<!DOCTYPE html>\n"
-        f'<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-        # An empty icon: otherwise the browser asks for /favicon.ico, which does not exist.
-        '<link rel="icon" href="data:,">'
-        f"<style>{STYLE}</style></head><body>"
-        f"<h1>{escape(title)}</h1>{_overview(plan)}<nav><ul>{navigation}</ul></nav>"
-        f"{sections}</body></html>\n"
-    )
+    context = build_context(plan, report_dir)
+    return environment.get_template("report.html.j2").render(**context), context
 
 
 def build_report(plan: dict, output: str | Path, log: Callable[[str], None] = print) -> None:
-    text = render_report(plan)
+    text, context = render_report(plan, Path(output).parent)
     write_text(output, text)
-    figures = text.count("<img ")
-    log(f"{output}: {len(text) / 1e6:.1f} MB, {figures} figures")
+    log(
+        f"{output}: {len(text.encode()) / 1e6:.2f} MB, {context['figures']} figures, "
+        f"{context['tables']} tables"
+    )

@@ -61,9 +61,15 @@ def references(comparison: dict) -> list[str]:
 
 
 def arm_seeds(config: dict, comparison: dict, model: str) -> list[int]:
-    """The seeds an arm of this model runs in this comparison: the comparison's own seeds or
-    scale.seeds, at most scale.max_seeds[model] of them (the first ones)."""
-    seeds = list(comparison.get("seeds") or config["scale"]["seeds"])
+    """The seeds an arm of this model runs in this comparison: scale.seeds, or the
+    comparison's own (a list, or N for the first N of scale.seeds), at most
+    scale.max_seeds[model] of them (the first ones)."""
+    own = comparison.get("seeds")
+    seeds = list(config["scale"]["seeds"])
+    if isinstance(own, int):
+        seeds = seeds[:own]
+    elif own:
+        seeds = list(own)
     limit = config["scale"].get("max_seeds", {}).get(model)
     return seeds[:limit] if limit else seeds
 

@@ -60,9 +60,7 @@ def measure(
     for repeat in range(repeats):
         order = epoch_order(settings["seed"], repeat + 1, n)
         seconds = train_pass(backend, settings, dataset, order)["seconds"]
-        passes.append(
-            {"images": n, "seconds": seconds, "images_per_second": n / seconds["train"]}
-        )
+        passes.append({"images": n, "seconds": seconds, "images_per_second": n / seconds["train"]})
         log(
             f"pass {repeat + 1}/{repeats}: {seconds['train']:.2f} s, "
             f"{passes[-1]['images_per_second']:,.0f} images/s ("

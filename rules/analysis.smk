@@ -33,7 +33,7 @@ rule aggregate:
     log:
         "results/logs/analysis/aggregate.log",
     params:
-        comparisons={name: config["comparisons"][name] for name in RUNNABLE_COMPARISONS},
+        comparisons={name: comparison_params(name) for name in RUNNABLE_COMPARISONS},
     threads: 1
     resources:
         mem_mb=1500,
@@ -133,7 +133,7 @@ rule width:
     log:
         "results/logs/analysis/width.log",
     params:
-        comparisons={name: config["comparisons"][name] for name in WIDTH_COMPARISONS},
+        comparisons={name: comparison_params(name) for name in WIDTH_COMPARISONS},
     threads: 1
     resources:
         mem_mb=1500,
@@ -158,6 +158,11 @@ rule activation_maps:
         table=report(
             "results/tables/activations/{dataset}.csv",
             caption="../report/activations_table.rst",
+            category=run_analysis.SECTION_ACTIVATIONS,
+        ),
+        channels=report(
+            "results/tables/activations/{dataset}_channels.csv",
+            caption="../report/activations_channels.rst",
             category=run_analysis.SECTION_ACTIVATIONS,
         ),
     log:
@@ -208,6 +213,28 @@ rule confusion_matrix:
         "../scripts/confusion_matrix.py"
 
 
+rule architectures:
+    """The architecture tables: each declared network's layers, output shapes and parameters,
+    from the model descriptions (nothing is trained)."""
+    output:
+        report(
+            "results/tables/architectures.csv",
+            caption="../report/architectures_table.rst",
+            category="Architectures",
+        ),
+    log:
+        "results/logs/analysis/architectures.log",
+    params:
+        architectures=lambda w: architecture_settings(),
+    threads: 1
+    resources:
+        mem_mb=1000,
+    conda:
+        "../envs/environment.yaml"
+    script:
+        "../scripts/architectures.py"
+
+
 rule environment:
     """The conditions of this build: machine, software, threads, jobs at once, preset, seeds,
     and how long the training and timing jobs took."""
@@ -238,6 +265,7 @@ rule analysis:
     input:
         rules.aggregate.output,
         rules.environment.output,
+        rules.architectures.output,
         rules.time_breakdown.output,
         expand(rules.comparison.output, name=RUNNABLE_COMPARISONS),
         rules.width.output if WIDTH_COMPARISONS else [],

@@ -174,6 +174,10 @@ def comparison_params(name):
             arm: run_settings.variant_label(config, run_settings.parse_arm(arm, name)[3])
             for arm in arms
         },
+        "arm_seeds": {
+            arm: run_settings.arm_seeds(config, declared, run_settings.parse_arm(arm, name)[1])
+            for arm in arms
+        },
     }
 
 
@@ -189,6 +193,18 @@ def width_section():
     if not WIDTH_COMPARISONS:
         return run_analysis.SECTION_LENET
     return run_analysis.comparison_section(config["comparisons"][WIDTH_COMPARISONS[0]])
+
+
+def architecture_settings():
+    """name -> resolved settings of the arm that analysis.architectures names for it."""
+    settings = {}
+    for name, arm in ANALYSIS["architectures"].items():
+        dataset, model, framework, variant = run_settings.parse_arm(
+            arm, f"analysis.architectures.{name}"
+        )
+        run = run_settings.Run(dataset, model, framework, variant, config["scale"]["seeds"][0])
+        settings[name] = settings_of_run(run)
+    return settings
 
 
 def build_conditions():
@@ -310,6 +326,7 @@ def report_plan():
                 "section": width_section(),
                 "table": _item("results/tables/width.csv", "width_table"),
                 "figure": _item("results/figures/width.png", "width_figure"),
+                "tolerance": ANALYSIS["adaptive_tolerance"],
             }
             if WIDTH_COMPARISONS
             else None
@@ -320,6 +337,7 @@ def report_plan():
         },
         "runs_table": _item("results/tables/runs.csv", "runs_table"),
         "environment": _item("results/tables/environment.csv", "environment_table"),
+        "architectures": _item("results/tables/architectures.csv", "architectures_table"),
         "activations": [
             {
                 **entry,
@@ -329,6 +347,7 @@ def report_plan():
                     wildcards=entry["wildcards"],
                     params=entry["params"],
                 ),
+                "channels": f"results/tables/activations/{dataset}_channels.csv",
                 "figure": _item(
                     f"results/figures/activations/{dataset}.png",
                     "activations_figure",
@@ -365,12 +384,16 @@ def report_plan():
     }
 
 
+# Keys of a plan entry that name a file the report reads.
+FILE_KEYS = ("path", "caption", "errors", "channels")
+
+
 def _plan_files(value):
     """Every file a plan names (its paths and captions): the report's inputs."""
     if isinstance(value, dict):
-        files = [value[key] for key in ("path", "caption", "errors") if value.get(key)]
+        files = [value[key] for key in FILE_KEYS if value.get(key)]
         for key, inner in value.items():
-            if key not in ("path", "caption", "errors", "context"):
+            if key not in (*FILE_KEYS, "context"):
                 files += _plan_files(inner)
         return files
     if isinstance(value, list):

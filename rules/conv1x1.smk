@@ -1,10 +1,10 @@
 # Section 3: the 1x1 convolution as one matrix product, and any convolution via im2col, against
 # the framework layers and loops; values compared, times measured. Target: section_conv1x1
 #
-# Both rules time code on ONE thread (threads: 1 sets torch's, mxnet's and BLAS's thread counts):
-# measured on a 2-core machine with another job running, torch's 1x1 convolution took 0.3 ms on
-# one thread and 24-40 ms on two, its second thread waiting for a busy core. One thread per job
-# keeps the timings comparable whatever else runs.
+# Both rules measure time, so each reserves every core Snakemake was given (no other job runs
+# beside it) and computes on ONE thread (compute_threads sets torch's, mxnet's and BLAS's thread
+# counts): measured on a 2-core machine with another job running, torch's 1x1 convolution took
+# 0.3 ms on one thread and 24-40 ms on two, its second thread waiting for a busy core.
 
 
 rule conv1x1_timing:
@@ -25,7 +25,9 @@ rule conv1x1_timing:
         "results/logs/conv1x1_timing.log",
     benchmark:
         "results/benchmarks/conv1x1_timing.tsv"
-    threads: 1
+    params:
+        compute_threads=1,
+    threads: every_core
     resources:
         mem_mb=2000,
     conda:
@@ -52,7 +54,9 @@ rule im2col_timing:
         "results/logs/im2col_timing.log",
     benchmark:
         "results/benchmarks/im2col_timing.tsv"
-    threads: 1
+    params:
+        compute_threads=1,
+    threads: every_core
     resources:
         mem_mb=2000,
     conda:

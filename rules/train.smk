@@ -21,6 +21,8 @@ rule train:
         # Outside the declared outputs, so a killed run keeps its finished epochs.
         checkpoints=lambda w: f"results/checkpoints/{run_of(w).path}",
     threads: lambda w: config["threads"][w.framework]
+    # The longest runs start first, so that short ones fill the cores at the end.
+    priority: lambda w: 1 if w.model == "alexnet" else 0
     resources:
         gpu=gpu_request,
         mem_mb=lambda w: 3000 if w.model == "alexnet" else 1500,

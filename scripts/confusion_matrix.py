@@ -1,8 +1,8 @@
-from convstudy.confusion import build_confusion
+from convstudy.build import confusion_matrix
 from convstudy.logs import rule_log
 
 with rule_log(snakemake.log[0]) as log:
-    build_confusion(
+    confusion_matrix(
         snakemake.input.predictions,
         snakemake.input.dataset,
         snakemake.wildcards.dataset,

@@ -1,5 +1,10 @@
-from convstudy.build import time_alone
-from convstudy.logs import rule_log
+from convstudy.threads import use_threads
+
+# Every core is reserved so that nothing runs beside this job; it trains on the run's threads.
+use_threads(snakemake.params.settings["threads"])
+
+from convstudy.build import time_alone  # noqa: E402
+from convstudy.logs import rule_log  # noqa: E402
 
 with rule_log(snakemake.log[0]) as log:
     time_alone(

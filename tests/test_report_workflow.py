@@ -4,6 +4,8 @@ One quick-preset run of the default target is shared by the tests of this module
 declared run, a few minutes on two cores); each test then reads or extends it.
 """
 
+import html
+import os
 import re
 import shutil
 import tempfile
@@ -36,10 +38,10 @@ def resolved_config(overrides: dict) -> dict:
 
 
 def embedded_figures(report_html: str) -> set[str]:
+    """The files (relative to results/) of the figures embedded in the report."""
     return set(
         re.findall(
-            r'<img src="data:image/png;base64,[^"]+" alt="[^"]*" ' r'data-source="([^"]+)"',
-            report_html,
+            r'<img src="data:image/webp;base64,[^"]+" [^>]*data-source="([^"]+)"', report_html
         )
     )
 
@@ -68,7 +70,7 @@ def test_the_default_target_ends_in_a_report_of_every_section_and_figure(quick_s
     for _, title in SECTIONS:
         assert f"<h2>{title}</h2>" in text, title
     # Every figure the workflow drew is in the report, embedded (no file links).
-    drawn = {str(p.relative_to(quick_study.workdir)) for p in results.rglob("figures/**/*.png")}
+    drawn = {str(p.relative_to(results)) for p in results.rglob("figures/**/*.png")}
     assert embedded_figures(text) == drawn
     assert 'src="http' not in text and "<script" not in text
     config = resolved_config(quick_study.config)
@@ -129,9 +131,9 @@ def test_a_timing_job_never_runs_beside_another_job(quick_study):
                 assert not running, f"timing job {jobid} started beside {running}"
                 timed_alone += 1
             else:
-                assert not any(rules[j] == "time_alone" for j in running), (
-                    f"{rule} job {jobid} started beside a timing job"
-                )
+                assert not any(
+                    rules[j] == "time_alone" for j in running
+                ), f"{rule} job {jobid} started beside a timing job"
             running.add(jobid)
         else:
             running.discard(jobid)
@@ -196,24 +198,95 @@ def chromium_driver(tmp_path):
     return webdriver.Chrome(service=Service(driver), options=options)
 
 
+ARTIFACTS = Path(os.environ.get("CONVSTUDY_ARTIFACTS", REPO / "test-artifacts"))
+PAGE_WEIGHT_LIMIT = 3_000_000  # bytes: the report must stay light enough to mail and open
+
+# Per viewport width: the document's size, what sticks out to the right, and every figure and
+# table with its number and link.
+PAGE_PROBE = """
+const root = document.documentElement;
+const sticking = [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > root.clientWidth + 0.5)
+  .map(e => e.tagName + '#' + (e.id || e.closest('[id]')?.id || ''));
+const figures = [...document.querySelectorAll('figure')].map(f => [
+  f.querySelector('.label')?.textContent, f.querySelector('figcaption a')?.getAttribute('href'),
+  f.querySelector('img').complete && f.querySelector('img').naturalWidth > 0]);
+const tables = [...document.querySelectorAll('.table-wrap')].map(t => [
+  t.querySelector('.label')?.textContent,
+  t.querySelector('.table-caption a')?.getAttribute('href')]);
+return {scrollWidth: root.scrollWidth, clientWidth: root.clientWidth,
+        height: root.scrollHeight, sticking: sticking.slice(0, 10), figures, tables};
+"""
+
+
+def save_screenshots(driver, name: str) -> None:
+    """The first screen at this width, and the whole page at a quarter of its size."""
+    import base64
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(ARTIFACTS / f"{name}-top.png"))
+    width, height = driver.execute_script(
+        "return [document.documentElement.clientWidth, document.documentElement.scrollHeight]"
+    )
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {
+            "format": "png",
+            "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 0.25},
+        },
+    )
+    (ARTIFACTS / f"{name}-page.png").write_bytes(base64.b64decode(shot["data"]))
+
+
 @pytest.mark.browser
-def test_the_report_opens_in_chromium_with_every_image_and_no_errors(quick_study, tmp_path):
+@pytest.mark.parametrize("width", [1400, 800])
+def test_the_report_fits_loads_and_numbers_every_figure_in_chromium(quick_study, tmp_path, width):
+    weight = quick_study.report.stat().st_size
+    assert weight <= PAGE_WEIGHT_LIMIT, f"the report weighs {weight / 1e6:.2f} MB"
     driver = chromium_driver(tmp_path)
     try:
+        driver.set_window_size(width, 1000)
         driver.get(quick_study.report.as_uri())
-        images = driver.execute_script(
-            "return Array.from(document.images).map(i => [i.dataset.source || i.src.slice(0, 40),"
-            " i.complete && i.naturalWidth > 0]);"
-        )
+        page = driver.execute_script(PAGE_PROBE)
+        save_screenshots(driver, f"report-quick-{width}")
         errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
         title = driver.title
     finally:
         driver.quit()
-    assert images, "the page has no images"
-    assert [source for source, loaded in images if not loaded] == []
-    assert len(images) == len(embedded_figures(quick_study.report.read_text()))
-    assert errors == []
-    assert "study" in title
+    print(f"{width} px: page {page['height']:,} px tall, {weight / 1e6:.2f} MB")
+    assert errors == [] and "study" in title
+    # Nothing wider than the window: no sideways scrolling, of the page or of anything in it.
+    assert page["scrollWidth"] <= page["clientWidth"] <= width
+    assert page["sticking"] == []
+    # Every figure and table numbered in order, loaded, and linked to its file under results/.
+    results = quick_study.report.parent
+    figures, tables = page["figures"], page["tables"]
+    assert [label for label, _, _ in figures] == [
+        f"Figure {n}." for n in range(1, len(figures) + 1)
+    ]
+    assert [label for label, _ in tables] == [f"Table {n}." for n in range(1, len(tables) + 1)]
+    assert all(loaded for _, _, loaded in figures)
+    assert len(figures) == len(embedded_figures(quick_study.report.read_text())) > 30
+    for _, link, _ in figures:
+        assert link.endswith(".png") and (results / link).is_file(), link
+    for _, link in tables:
+        assert link.endswith(".csv") and (results / link).is_file(), link
+
+
+def referred_numbers(text: str, noun: str) -> set[str]:
+    """The numbers a text refers to as 'Figure 3' or 'Figures 3, 4 and 5'."""
+    groups = re.findall(rf"\b{noun}s? (\d+(?:(?:, | and )\d+)*)", text)
+    return {number for group in groups for number in re.findall(r"\d+", group)}
+
+
+def test_every_figure_and_table_is_referred_to_from_the_text(quick_study):
+    text = quick_study.report.read_text()
+    findings_text = " ".join(re.findall(r'<ul class="findings">(.*?)</ul>', text, re.DOTALL))
+    for noun in ("Figure", "Table"):
+        numbered = set(re.findall(rf'<span class="label">{noun} (\d+)\.</span>', text))
+        missing = numbered - referred_numbers(findings_text, noun)
+        assert numbered and not missing, (noun, sorted(missing, key=int))
 
 
 def test_with_one_seed_and_no_cifar100_the_report_says_what_it_cannot_conclude_or_run(
@@ -242,9 +315,13 @@ def test_with_one_seed_and_no_cifar100_the_report_says_what_it_cannot_conclude_o
     config = resolved_config(config)
     assert config["scale"]["seeds"] == [0]
     # Skipped parts: which, why (the source that was tried) and how to enable them.
+    # Named once at the top with why and how to enable it, and in each section that lost parts.
+    assert text.count("Left out for lack of CIFAR-100") == 1
+    assert text.count("datasets.cifar100.sources in config.yaml") == 1
     for name in CIFAR100_COMPARISONS:
-        assert f"Not run: {config['comparisons'][name]['title']} ({name})" in text
-        assert f"results/figures/comparisons/{name}.png" not in embedded_figures(text)
+        title = html.escape(config["comparisons"][name]["title"])
+        assert re.search(rf"Not run for lack of CIFAR-100[^<]*{re.escape(title)}", text), name
+        assert f"figures/comparisons/{name}.png" not in embedded_figures(text)
     assert "datasets.cifar100.sources in config.yaml" in text
     assert str(missing) in text
     for table in ("runs.csv", "time_breakdown.csv"):

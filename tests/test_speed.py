@@ -16,7 +16,12 @@ def test_timing_passes_time_the_same_images_and_every_phase(arm):
     )
     dataset = synthetic_dataset(n_train=300, n_test=20)
     result = speed.measure(
-        settings, dataset, repeats=2, images=256, warmup_images=64, cores_reserved=4,
+        settings,
+        dataset,
+        repeats=2,
+        images=256,
+        warmup_images=64,
+        cores_reserved=4,
         log=lambda _: None,
     )
     assert result["timing"] == "alone" and result["cores_reserved"] == 4
@@ -30,4 +35,3 @@ def test_timing_passes_time_the_same_images_and_every_phase(arm):
     table = analysis.timings_table([result])
     assert table.iloc[0]["arm"] == f"fashion_mnist/{arm}"
     assert table.iloc[0]["images_per_pass"] == 256 and table.iloc[0]["passes"] == 2
-

@@ -11,15 +11,21 @@ CURVES = (
     ("train_accuracy", "training accuracy"),
     ("test_accuracy", "test accuracy"),
 )
-REFERENCE_COLOUR = "0.35"
+# References are grey, each with its own dash pattern.
+REFERENCE_STYLES = (
+    {"color": "0.35", "linestyle": "--"},
+    {"color": "0.55", "linestyle": ":"},
+    {"color": "0.2", "linestyle": "-."},
+)
 
 
 def arm_style(table) -> dict[str, dict]:
     """Line style per arm: a colour each, the references grey and dashed."""
-    styles, colour = {}, 0
+    styles, colour, reference = {}, 0, 0
     for row in table.itertuples():
         if row.role == "reference":
-            styles[row.arm] = {"color": REFERENCE_COLOUR, "linestyle": "--"}
+            styles[row.arm] = dict(REFERENCE_STYLES[reference % len(REFERENCE_STYLES)])
+            reference += 1
         else:
             styles[row.arm] = {"color": f"C{colour}", "linestyle": "-"}
             colour += 1
@@ -88,9 +94,7 @@ def differences_axis(axis, table) -> None:
             axis.plot(dots, [position] * len(dots), "o", color=colour, markersize=4)
         axis.plot([row.difference], [position], "|", color="k", markersize=12)
     axis.axvline(0, color="0.4", linewidth=0.8)
-    axis.set_yticks(
-        positions, [f"{row.label}\n({row.interval})" for row in rows], fontsize=8
-    )
+    axis.set_yticks(positions, [f"{row.label}\n({row.interval})" for row in rows], fontsize=8)
     axis.set_ylim(-0.7, len(rows) - 0.3)
     axis.set_xlabel("final test accuracy minus the baseline's (dots: seeds; line: 95% CI)")
     axis.set_title(f"difference from {table.iloc[0]['label']}, per seed")

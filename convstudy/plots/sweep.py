@@ -17,17 +17,31 @@ def sweep_figure(table, runs, setting: str, title: str) -> Figure:
             np.full(len(values), row.sweep_value), values, "o", color="C0", alpha=0.5, markersize=5
         )
     axis.plot(
-        swept["sweep_value"], swept["test_accuracy_mean"], "-", color="C0", marker="D",
+        swept["sweep_value"],
+        swept["test_accuracy_mean"],
+        "-",
+        color="C0",
+        marker="D",
         label="mean over seeds (dots: each seed)",
     )
     near = swept[swept["near_best"]]
     if len(near):
         low, high = near["sweep_value"].min(), near["sweep_value"].max()
-        axis.axvspan(low / 1.25, high * 1.25, color="C2", alpha=0.12,
-                     label="not clearly below the best (paired 95% CI)")
-    for index, row in enumerate(table[table["role"] == "reference"].itertuples()):
-        axis.axhline(row.test_accuracy_mean, color="0.35", linestyle="--", linewidth=1,
-                     label=f"reference {row.label}: {row.test_accuracy_mean:.3f}")
+        axis.axvspan(
+            low / 1.25,
+            high * 1.25,
+            color="C2",
+            alpha=0.12,
+            label="not clearly below the best (paired 95% CI)",
+        )
+    for row in table[table["role"] == "reference"].itertuples():
+        axis.axhline(
+            row.test_accuracy_mean,
+            color="0.35",
+            linestyle="--",
+            linewidth=1,
+            label=f"reference {row.label}: {row.test_accuracy_mean:.3f}",
+        )
     axis.set_xscale("log")
     axis.minorticks_off()
     ticks = sorted(swept["sweep_value"])

@@ -75,10 +75,12 @@ def time_breakdown_figure(table) -> Figure:
     heights = [max(2, (table["model"] == model).sum()) for model in models]
     figure = Figure(figsize=(11.0, 1.4 + 0.32 * sum(heights) + len(models)), layout="constrained")
     axes = figure.subplots(len(models), 1, squeeze=False, height_ratios=heights)[:, 0]
-    for index, (axis, model) in enumerate(zip(axes, models, strict=True)):
+    for axis, model in zip(axes, models, strict=True):
         rows = table[table["model"] == model]
         labels = [f"{r.dataset} / {r.framework} / {r.variant}" for r in rows.itertuples()]
-        breakdown_axis(axis, labels, rows, legend=index == 0)
+        breakdown_axis(axis, labels, rows, legend=False)
         axis.set_title(f"{model}: training time by phase")
+    handles, names = axes[0].get_legend_handles_labels()
+    figure.legend(handles, names, loc="outside lower center", ncols=len(names), fontsize=8)
     figure.suptitle("Where the time goes: every arm, timed alone")
     return figure
