@@ -122,7 +122,7 @@ def measure_path(case: str, path: str, threads: int, images: int | None, workers
     framework, model, variant, default_images = CASES[case]
     import yaml
 
-    from convstudy import backends, models
+    from convstudy import backends, models, network
     from convstudy import settings as run_settings
     from convstudy.config import apply_preset
     from convstudy.train import epoch_order, train_epoch
@@ -138,7 +138,7 @@ def measure_path(case: str, path: str, threads: int, images: int | None, workers
     order = epoch_order(settings["seed"], 0, len(dataset.train_labels))
     shape = models.input_shape(settings, dataset.image_shape)
     spec = models.build_spec(model, settings, dataset.num_classes)
-    state = models.initial_state(spec, shape, settings["seed"])
+    state = network.initial_state(spec, shape, settings["seed"])
 
     import benchmarks.reference_loops as reference
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from convstudy import backends, kernels, models
+from convstudy import backends, kernels, models, network
 from convstudy.conv import cross_correlate2d
 from convstudy.data.cache import load_task
 from convstudy.data.transforms import to_network_input
@@ -44,7 +44,7 @@ def trained_network(settings: dict, weights_path: str | Path, shape, num_classes
     spec = models.build_spec(settings["model"], settings, num_classes)
     # Imperative (not hybridized): feature_maps steps through the blocks one by one.
     backend = backends.create(settings["framework"], 1, "cpu", hybridize=False)
-    backend.build(spec, shape, models.initial_state(spec, shape, settings["seed"]))
+    backend.build(spec, shape, network.initial_state(spec, shape, settings["seed"]))
     backend.load_weights(str(weights_path))
     return backend
 

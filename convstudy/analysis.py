@@ -23,8 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from convstudy import stats
-from convstudy.models import MODELS
+from convstudy import models, outline, stats
 from convstudy.settings import parse_arm, references
 
 # Stacking order of an epoch's time, bottom to top; a timed pass has no evaluation.
@@ -73,15 +72,6 @@ SETTING_COLUMNS = [
     "test_limit",
 ]
 
-# The report's sections that training runs feed; a comparison's section follows from its kind
-# (figure) and the model of its first arm.
-SECTION_LENET = "4. LeNet"
-SECTION_ALEXNET = "5. AlexNet"
-SECTION_ACTIVATIONS = "6. Activation maps"
-SECTION_CONFUSION = "7. Confusion matrices"
-SECTION_TIME = "8. Where the time goes"
-MODEL_SECTIONS = {"lenet": SECTION_LENET, "alexnet": SECTION_ALEXNET}
-
 
 # --- comparisons as declared in config.yaml ------------------------------------------------------
 
@@ -96,10 +86,12 @@ def comparison_kind(comparison: dict) -> str:
 
 
 def comparison_section(comparison: dict) -> str:
+    """The key (convstudy.outline) of the report section a comparison belongs to: where the
+    time goes for a timing comparison, else its first arm's model's section."""
     if comparison_kind(comparison) == "timing":
-        return SECTION_TIME
+        return "time"
     _, model, _, _ = parse_arm(comparison["runs"][0], "comparison")
-    return MODEL_SECTIONS[model]
+    return models.get(model).SECTION
 
 
 # --- one run ------------------------------------------------------------------------------------
@@ -455,9 +447,15 @@ def comparison_tables(
     return table, runs, epochs
 
 
+def model_order(model: str) -> tuple[int, str]:
+    """Models in the order of their sections in the report (LeNet before AlexNet)."""
+    return outline.position(models.get(model).SECTION), model
+
+
 def time_breakdown_table(timings: pd.DataFrame) -> pd.DataFrame:
-    """Every arm timed alone, LeNet first, then by dataset, framework and variant."""
-    order = timings["model"].map({model: index for index, model in enumerate(MODELS)})
+    """Every arm timed alone, model by model (in the report's order), then by dataset,
+    framework and variant."""
+    order = timings["model"].map(model_order)
     return (
         timings.assign(model_order=order)
         .sort_values(["model_order", "dataset", "framework", "variant"], ignore_index=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from convstudy import activations, analysis, confusion, kernels, models, speed
+from convstudy import activations, analysis, confusion, kernels, models, network, speed
 from convstudy.atomic import save_figure, write_table, write_text
 from convstudy.data.cache import TASKS, load_classes, load_task
 from convstudy.environment import environment_table, library_versions
@@ -232,7 +232,7 @@ def architectures(declared: dict[str, dict], table_csv, log: Log = print) -> pd.
         task = TASKS[settings["dataset"]]
         shape = models.input_shape(settings, task.image_shape)
         spec = models.build_spec(settings["model"], settings, task.num_classes)
-        layers = models.layer_table(spec, shape)
+        layers = network.layer_table(spec, shape)
         log(f"{name}: {len(layers)} layers, {sum(r['parameters'] for r in layers):,} parameters")
         for index, layer in enumerate(layers, start=1):
             rows.append({"architecture": name, "model": settings["model"], "index": index, **layer})

@@ -13,7 +13,7 @@ enable them. The page is a Jinja2 template (convstudy/templates/report.html.j2) 
 sections of blocks (headings, findings, figures, tables, notices).
 
 The plan (plain data, built by the workflow) names every file:
-  preset, scale, generated_by      what the numbers are
+  preset, scale, default_epochs, generated_by      what the numbers are
   datasets     {name: {title, available, why}}
   edges        {images: [item], kernels_figure, energy_figure, energy_table}
   conv_shapes  {table, figure};  conv1x1 {table, figure, im2col_table, im2col_figure}
@@ -37,27 +37,13 @@ import jinja2
 import pandas as pd
 from markupsafe import Markup
 
-from convstudy import analysis, findings, stats
+from convstudy import analysis, findings, models, outline, stats
 from convstudy.atomic import write_text
 from convstudy.kernels import ORIENTATION_DEGREES
 
 # Figures wider than the page's content are scaled down to it (pixels at 100 dpi).
 MAX_FIGURE_WIDTH = 1100
 PHOTO_QUALITY = 80
-
-SECTIONS = (
-    ("edges", "1. Edge detection"),
-    ("conv_shapes", "2. Convolution shapes"),
-    ("conv1x1", "3. 1x1 convolution"),
-    ("lenet", analysis.SECTION_LENET),
-    ("alexnet", analysis.SECTION_ALEXNET),
-    ("activations", analysis.SECTION_ACTIVATIONS),
-    ("confusion", analysis.SECTION_CONFUSION),
-    ("time", analysis.SECTION_TIME),
-    ("environment", "Environment"),
-    ("references", "References"),
-    ("runs", "Appendix: every run"),
-)
 
 # What each section is about (the study's design, not its results: those are generated).
 INTRODUCTIONS = {
@@ -488,17 +474,18 @@ def _skipped(plan, section: str) -> list[dict]:
     ]
 
 
-def _architectures(plan, page: Page, model: str) -> list[dict]:
+def _architectures(plan, page: Page, section: str) -> list[dict]:
+    """The architecture tables of the models whose comparisons this section shows."""
     item = plan["architectures"]
     table = pd.read_csv(item["path"])
-    table = table[table["model"] == model]
+    table = table[[models.get(model).SECTION == section for model in table["model"]]]
     if table.empty:
         return []
     names = list(dict.fromkeys(table["architecture"]))
     layers = {name: table[table["architecture"] == name] for name in names}
     totals = {name: int(rows["parameters"].sum()) for name, rows in layers.items()}
     same_layers = len({tuple(rows["layer"].str.split(" ").str[0]) for rows in layers.values()})
-    blocks = [heading(f"{model}-architecture", f"{names[0].split(',')[0]} architecture")]
+    blocks = [heading(f"{section}-architecture", f"{names[0].split(',')[0]} architecture")]
     shown = []
     if same_layers == 1 and len(names) > 1:
         # The same layers at other widths: side by side, so one sees where the parameters sit.
@@ -532,8 +519,8 @@ def _architectures(plan, page: Page, model: str) -> list[dict]:
     return blocks + shown
 
 
-def _comparisons_of(plan, page: Page, section: str, model: str | None = None) -> list[dict]:
-    blocks = _architectures(plan, page, model) if model else []
+def _comparisons_of(plan, page: Page, section: str) -> list[dict]:
+    blocks = _architectures(plan, page, section)
     blocks += _skipped(plan, section)
     for entry in plan["comparisons"]:
         if entry["section"] == section:
@@ -592,7 +579,9 @@ def _time(plan, page: Page) -> list[dict]:
             "Waiting for data": table["data_share"].map("{:.0%}".format),
         }
     )
+    # Created in the order they appear, so that they are numbered in that order.
     figure = page.figure(time_item["figure"], "Where the time goes, every arm")
+    comparisons = _comparisons_of(plan, page, "time")
     every_arm = page.table(
         shown,
         time_item["table"],
@@ -601,7 +590,7 @@ def _time(plan, page: Page) -> list[dict]:
     return [
         findings_block(findings.time_findings(table), figure, every_arm),
         figure,
-        *_comparisons_of(plan, page, analysis.SECTION_TIME),
+        *comparisons,
         heading("time-every-arm", "Every arm"),
         every_arm,
     ]
@@ -657,7 +646,10 @@ def _runs(plan, page: Page) -> list[dict]:
 
 def _overview(plan, page: Page) -> tuple[str, list[str], list[dict]]:
     scale = plan["scale"]
-    epochs = scale["epochs"] if scale["epochs"] is not None else "as each run sets (10)"
+    epochs = (
+        scale["epochs"]
+        or f"{plan['default_epochs']} (train.epochs; a model or variant may set its own)"
+    )
     limits = ", ".join(
         f"{name} {scale[key]:,}" if scale[key] is not None else f"{name} all"
         for key, name in (("train_limit", "training images"), ("test_limit", "test images"))
@@ -693,8 +685,8 @@ def build_context(plan: dict, report_dir: Path) -> dict:
         "edges": lambda: _edges(plan, page),
         "conv_shapes": lambda: _conv_shapes(plan, page),
         "conv1x1": lambda: _conv1x1(plan, page),
-        "lenet": lambda: _comparisons_of(plan, page, analysis.SECTION_LENET, "lenet"),
-        "alexnet": lambda: _comparisons_of(plan, page, analysis.SECTION_ALEXNET, "alexnet"),
+        "lenet": lambda: _comparisons_of(plan, page, "lenet"),
+        "alexnet": lambda: _comparisons_of(plan, page, "alexnet"),
         "activations": lambda: _showcase(plan, page, "activations", findings.activation_findings),
         "confusion": lambda: _showcase(plan, page, "confusion", findings.confusion_findings),
         "time": lambda: _time(plan, page),
@@ -703,7 +695,7 @@ def build_context(plan: dict, report_dir: Path) -> dict:
         "runs": lambda: _runs(plan, page),
     }
     sections = []
-    for key, title in SECTIONS:
+    for key, title in outline.SECTIONS.items():
         blocks = bodies[key]()
         sections.append(
             {

@@ -11,7 +11,7 @@ training starts, with a message naming it.
 import re
 from dataclasses import dataclass
 
-from convstudy import backends, models
+from convstudy import backends, models, network
 from convstudy.config import ConfigError
 from convstudy.data.cache import TASKS
 
@@ -119,9 +119,10 @@ def resolve(config: dict, run: Run) -> dict:
         raise ConfigError(
             f"{where}: unknown dataset {run.dataset!r}; use one of {', '.join(TASKS)}"
         )
-    if run.model not in models.MODELS:
+    if run.model not in config["models"]:
         raise ConfigError(
-            f"{where}: unknown model {run.model!r}; use one of {', '.join(models.MODELS)}"
+            f"{where}: unknown model {run.model!r}; use one of {', '.join(config['models'])} "
+            "(the models listed under models: in config.yaml)"
         )
     if run.framework not in backends.FRAMEWORKS:
         raise ConfigError(
@@ -174,8 +175,8 @@ def _check(settings: dict, where: str) -> None:
     spec = models.build_spec(settings["model"], settings, task.num_classes)
     shape = models.input_shape(settings, task.image_shape)
     try:
-        models.layer_shapes(spec, shape)
-    except models.ShapeError as error:
+        network.layer_shapes(spec, shape)
+    except network.ShapeError as error:
         raise ConfigError(
             f"{where}: {settings['model']} does not fit {settings['dataset']} images of "
             f"{shape[1]}x{shape[2]}: {error}"
@@ -214,8 +215,18 @@ def check_comparison(config: dict, name: str, resolved: dict[Run, dict]) -> None
             )
 
 
+def check_models(config: dict) -> None:
+    """Every model listed under models: has its module, convstudy/models/<name>.py."""
+    for name in config["models"]:
+        try:
+            models.get(name)
+        except ValueError as error:
+            raise ConfigError(f"models.{name}: {error}") from None
+
+
 def check_all(config: dict) -> dict[Run, dict]:
     """Resolve every declared run and check every comparison (raising on the first bad one)."""
+    check_models(config)
     resolved = {run: resolve(config, run) for run in declared_runs(config)}
     for name in config["comparisons"]:
         check_comparison(config, name, resolved)

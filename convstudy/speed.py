@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from convstudy import backends, environment, models
+from convstudy import backends, environment, models, network
 from convstudy.data.cache import Dataset
 from convstudy.train import epoch_order, train_pass
 
@@ -46,7 +46,7 @@ def measure(
         settings["cpu_fallback"],
         settings["hybridize"],
     )
-    backend.build(spec, shape, models.initial_state(spec, shape, settings["seed"]))
+    backend.build(spec, shape, network.initial_state(spec, shape, settings["seed"]))
     backend.configure_optimizer(settings)
     log(
         f"{settings['run']}: timing {repeats} passes of {n} training images alone "

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from convstudy import backends, environment, models
+from convstudy import backends, environment, models, network
 from convstudy.data.cache import Dataset
 from convstudy.data.transforms import to_network_input
 from convstudy.timing import PhaseTimer
@@ -60,7 +60,7 @@ def train(settings: dict, dataset: Dataset, files: RunFiles, log=print) -> dict:
         settings["cpu_fallback"],
         settings["hybridize"],
     )
-    backend.build(spec, shape, models.initial_state(spec, shape, settings["seed"]))
+    backend.build(spec, shape, network.initial_state(spec, shape, settings["seed"]))
     backend.configure_optimizer(settings)
 
     started_at = time.time()
@@ -89,7 +89,7 @@ def train(settings: dict, dataset: Dataset, files: RunFiles, log=print) -> dict:
         "settings": settings,
         "settings_digest": digest,
         "parameters": backend.parameter_count(),
-        "parameters_from_spec": models.parameter_count(spec, shape),
+        "parameters_from_spec": network.parameter_count(spec, shape),
         "device": backend.device,
         # What a scheduler assigned (Slurm sets it for a job given a GPU).
         "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),

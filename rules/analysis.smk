@@ -87,14 +87,14 @@ rule time_breakdown:
         table=report(
             "results/tables/time_breakdown.csv",
             caption="../report/time_breakdown_table.rst",
-            category=run_analysis.SECTION_TIME,
+            category=outline.title("time"),
             subcategory="Every arm",
         ),
         markdown="results/tables/time_breakdown.md",
         figure=report(
             "results/figures/time_breakdown.png",
             caption="../report/time_breakdown_figure.rst",
-            category=run_analysis.SECTION_TIME,
+            category=outline.title("time"),
             subcategory="Every arm",
         ),
     log:
@@ -120,14 +120,14 @@ rule width:
         table=report(
             "results/tables/width.csv",
             caption="../report/width_table.rst",
-            category=width_section(),
+            category=lambda w: outline.title(width_section()),
             subcategory="Parameters against accuracy",
         ),
         markdown="results/tables/width.md",
         figure=report(
             "results/figures/width.png",
             caption="../report/width_figure.rst",
-            category=width_section(),
+            category=lambda w: outline.title(width_section()),
             subcategory="Parameters against accuracy",
         ),
     log:
@@ -153,17 +153,17 @@ rule activation_maps:
         figure=report(
             "results/figures/activations/{dataset}.png",
             caption="../report/activations_figure.rst",
-            category=run_analysis.SECTION_ACTIVATIONS,
+            category=outline.title("activations"),
         ),
         table=report(
             "results/tables/activations/{dataset}.csv",
             caption="../report/activations_table.rst",
-            category=run_analysis.SECTION_ACTIVATIONS,
+            category=outline.title("activations"),
         ),
         channels=report(
             "results/tables/activations/{dataset}_channels.csv",
             caption="../report/activations_channels.rst",
-            category=run_analysis.SECTION_ACTIVATIONS,
+            category=outline.title("activations"),
         ),
     log:
         "results/logs/analysis/activations/{dataset}.log",
@@ -190,12 +190,12 @@ rule confusion_matrix:
         figure=report(
             "results/figures/confusion/{dataset}.png",
             caption="../report/confusion_figure.rst",
-            category=run_analysis.SECTION_CONFUSION,
+            category=outline.title("confusion"),
         ),
         table=report(
             "results/tables/confusion/{dataset}.csv",
             caption="../report/confusion_table.rst",
-            category=run_analysis.SECTION_CONFUSION,
+            category=outline.title("confusion"),
         ),
         errors="results/tables/confusion/{dataset}_classes.csv",
     log:
@@ -245,7 +245,7 @@ rule environment:
         report(
             "results/tables/environment.csv",
             caption="../report/environment_table.rst",
-            category="Environment",
+            category=outline.title("environment"),
         ),
     log:
         "results/logs/analysis/environment.log",

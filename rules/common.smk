@@ -6,6 +6,7 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 
 from convstudy import analysis as run_analysis
+from convstudy import models, outline
 from convstudy import settings as run_settings
 from convstudy.backends import installed_with_gpu_support
 from convstudy.config import apply_preset
@@ -182,7 +183,8 @@ def comparison_params(name):
 
 
 def comparison_section(wildcards):
-    return run_analysis.comparison_section(config["comparisons"][wildcards.name])
+    """The report category (section title) of a comparison's files."""
+    return outline.title(run_analysis.comparison_section(config["comparisons"][wildcards.name]))
 
 
 def comparison_title(wildcards):
@@ -191,7 +193,7 @@ def comparison_title(wildcards):
 
 def width_section():
     if not WIDTH_COMPARISONS:
-        return run_analysis.SECTION_LENET
+        return "lenet"
     return run_analysis.comparison_section(config["comparisons"][WIDTH_COMPARISONS[0]])
 
 
@@ -277,6 +279,7 @@ def report_plan():
     return {
         "preset": config["preset"],
         "scale": config["scale"],
+        "default_epochs": config["train"]["epochs"],
         "generated_by": "the rule report of this Snakemake workflow",
         # Only the reason of an unavailable dataset: an available one's source message changes
         # once it is cached, and would make the report rerun for nothing.

@@ -14,7 +14,7 @@ rule time_alone:
         "results/logs/timing/{dataset}/{model}-{framework}/{variant}.log",
     wildcard_constraints:
         dataset="|".join(TASKS),
-        model="lenet|alexnet",
+        model="|".join(config["models"]),
         framework="mxnet|torch",
         variant=r"[A-Za-z0-9_.+]+",
     params:
@@ -27,7 +27,7 @@ rule time_alone:
     threads: every_core
     resources:
         gpu=gpu_request,
-        mem_mb=lambda w: 3000 if w.model == "alexnet" else 1500,
+        mem_mb=lambda w: models.get(w.model).RESOURCES["mem_mb"],
         runtime=30,
     conda:
         "../envs/environment.yaml"

@@ -12,7 +12,7 @@ rule train:
         f"results/benchmarks/runs/{RUN}.tsv"
     wildcard_constraints:
         dataset="|".join(TASKS),
-        model="lenet|alexnet",
+        model="|".join(config["models"]),
         framework="mxnet|torch",
         variant=r"[A-Za-z0-9_.+]+",
         seed=r"\d+",
@@ -21,12 +21,13 @@ rule train:
         # Outside the declared outputs, so a killed run keeps its finished epochs.
         checkpoints=lambda w: f"results/checkpoints/{run_of(w).path}",
     threads: lambda w: config["threads"][w.framework]
-    # The longest runs start first, so that short ones fill the cores at the end.
-    priority: lambda w: 1 if w.model == "alexnet" else 0
+    # The longest runs (by their model's expected runtime) start first, so that short ones fill
+    # the cores at the end.
+    priority: lambda w: models.get(w.model).RESOURCES["runtime"]
     resources:
         gpu=gpu_request,
-        mem_mb=lambda w: 3000 if w.model == "alexnet" else 1500,
-        runtime=lambda w: 240 if w.model == "alexnet" else 60,
+        mem_mb=lambda w: models.get(w.model).RESOURCES["mem_mb"],
+        runtime=lambda w: models.get(w.model).RESOURCES["runtime"],
     conda:
         "../envs/environment.yaml"
     script:

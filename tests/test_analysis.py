@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from convstudy import activations, analysis, build, confusion, findings, kernels, models, stats
+from convstudy import activations, analysis, build, confusion, findings, kernels, network, stats
 from convstudy import settings as run_settings
 from convstudy.config import ConfigError, apply_preset
+from convstudy.models import alexnet, lenet
 from tests.conftest import REPO
 
 PHASE_SECONDS = {"data": 0.5, "forward": 1.0, "backward": 1.5, "step": 0.25, "eval": 0.5}
@@ -547,9 +548,9 @@ def test_every_declared_comparison_has_a_section():
         name: analysis.comparison_section(comparison)
         for name, comparison in config["comparisons"].items()
     }
-    assert sections["lenet_pooling"] == analysis.SECTION_LENET
-    assert sections["alexnet_cifar100_lr"] == analysis.SECTION_ALEXNET
-    assert sections["lenet_data_path"] == analysis.SECTION_TIME
+    assert sections["lenet_pooling"] == "lenet"
+    assert sections["alexnet_cifar100_lr"] == "alexnet"
+    assert sections["lenet_data_path"] == "time"
 
 
 def test_adaptive_size_is_the_smallest_width_within_the_tolerance_of_the_best():
@@ -574,8 +575,8 @@ def test_adaptive_size_is_the_smallest_width_within_the_tolerance_of_the_best():
 
 
 def test_architecture_tables_show_where_the_parameters_sit():
-    full = models.layer_table(models.alexnet(10, width=1.0), (1, 224, 224))
-    small = models.layer_table(models.alexnet(10), (1, 224, 224))
+    full = network.layer_table(alexnet.network(10, width=1.0), (1, 224, 224))
+    small = network.layer_table(alexnet.network(10), (1, 224, 224))
     assert sum(r["parameters"] for r in full) == 46_764_746  # the textbook's 46.8 M
     assert sum(r["parameters"] for r in small) == 186_326
     assert [r["layer"] for r in full][0] == "Conv 96, 11x11, stride 4, pad 1"
@@ -583,7 +584,7 @@ def test_architecture_tables_show_where_the_parameters_sit():
     # Most of the full-size network is its first dense layer: 6400 x 4096 weights.
     dense = max(full, key=lambda r: r["parameters"])
     assert dense["layer"] == "Dense 4096" and dense["parameters"] == 6400 * 4096 + 4096
-    lenet = models.layer_table(models.lenet(10, batchnorm=True), (1, 28, 28))
-    assert sum(r["parameters"] for r in lenet) == models.parameter_count(
-        models.lenet(10, batchnorm=True), (1, 28, 28)
+    lenet_layers = network.layer_table(lenet.network(10, batchnorm=True), (1, 28, 28))
+    assert sum(r["parameters"] for r in lenet_layers) == network.parameter_count(
+        lenet.network(10, batchnorm=True), (1, 28, 28)
     )

@@ -19,7 +19,7 @@ import yaml
 
 from convstudy import settings as run_settings
 from convstudy.config import apply_preset
-from convstudy.report import SECTIONS
+from convstudy.outline import SECTIONS
 from tests.conftest import REPO, deep_update, run_snakemake
 
 pytestmark = pytest.mark.slow
@@ -67,7 +67,7 @@ def quick_study(tmp_path_factory, synthetic_sources):
 def test_the_default_target_ends_in_a_report_of_every_section_and_figure(quick_study):
     results = quick_study.workdir / "results"
     text = quick_study.report.read_text()
-    for _, title in SECTIONS:
+    for title in SECTIONS.values():
         assert f"<h2>{title}</h2>" in text, title
     # Every figure the workflow drew is in the report, embedded (no file links).
     drawn = {str(p.relative_to(results)) for p in results.rglob("figures/**/*.png")}
@@ -310,7 +310,7 @@ def test_with_one_seed_and_no_cifar100_the_report_says_what_it_cannot_conclude_o
     assert "CIFAR-100 is not available" in result.output
     assert "rule train:" not in result.output, "no run needs training again"
     text = (workdir / "results" / "report.html").read_text()
-    for _, title in SECTIONS:
+    for title in SECTIONS.values():
         assert f"<h2>{title}</h2>" in text, title
     config = resolved_config(config)
     assert config["scale"]["seeds"] == [0]

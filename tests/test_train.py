@@ -238,7 +238,7 @@ def test_resolve_layers_model_variant_and_scale():
 
 @pytest.mark.parametrize("framework", ["mxnet", "torch"])
 def test_saved_weights_reload_to_the_same_predictions(tmp_path, framework):
-    from convstudy import backends, models
+    from convstudy import backends, models, network
     from convstudy.data.transforms import to_network_input
 
     dataset = synthetic_dataset(n_train=256)
@@ -247,7 +247,7 @@ def test_saved_weights_reload_to_the_same_predictions(tmp_path, framework):
     )
     spec = models.build_spec("lenet", metrics["settings"], 10)
     backend = backends.create(framework, threads=1, device="cpu")
-    backend.build(spec, (1, 28, 28), models.initial_state(spec, (1, 28, 28), seed=99))
+    backend.build(spec, (1, 28, 28), network.initial_state(spec, (1, 28, 28), seed=99))
     backend.load_weights(str(files.weights))
     logits = backend.predict(to_network_input(dataset.test_images))
     np.testing.assert_array_equal(logits.argmax(1), predicted)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from convstudy.models import Layer
+from convstudy.network import Layer
 
 FRAMEWORKS = ("mxnet", "torch")
 
@@ -21,11 +21,11 @@ class Backend(ABC):
 
     @abstractmethod
     def build(self, spec: list[Layer], input_shape: tuple[int, ...], state: list) -> None:
-        """Build the network of spec and load its initial state (convstudy.models.initial_state)."""
+        """Build the network of spec and load its initial state (convstudy.network.initial_state)."""
 
     @abstractmethod
     def state(self) -> list:
-        """The network's arrays as numpy, in the layout of models.initial_state."""
+        """The network's arrays as numpy, in the layout of network.initial_state."""
 
     @abstractmethod
     def parameter_count(self) -> int:

@@ -3,11 +3,12 @@
 import os
 import sys
 import warnings
+from functools import cache
 
 import numpy as np
 
 from convstudy.backends import Backend, resolve_device
-from convstudy.models import (
+from convstudy.network import (
     Activation,
     BatchNorm,
     Conv,
@@ -15,6 +16,7 @@ from convstudy.models import (
     Dropout,
     Flatten,
     Pool,
+    Residual,
     layer_shapes,
 )
 
@@ -37,6 +39,22 @@ def _import_mxnet(threads: int):
     return mxnet
 
 
+@cache
+def _residual_block_class(mx):
+    """A gluon block computing body(x) + x (defined once MXNet is imported)."""
+
+    class ResidualBlock(mx.gluon.HybridBlock):
+        def __init__(self):
+            super().__init__()
+            with self.name_scope():
+                self.body = mx.gluon.nn.HybridSequential()
+
+        def hybrid_forward(self, F, x):
+            return x + self.body(x)
+
+    return ResidualBlock
+
+
 class MXNetBackend(Backend):
     name = "mxnet"
 
@@ -51,32 +69,9 @@ class MXNetBackend(Backend):
     # --- the network -------------------------------------------------------------------------
 
     def build(self, spec, input_shape, state):
-        nn = self.mx.gluon.nn
-        net, shape = nn.HybridSequential(), tuple(input_shape)
-        for layer, out_shape in zip(spec, layer_shapes(spec, input_shape), strict=True):
-            if isinstance(layer, Conv):
-                block = nn.Conv2D(
-                    layer.channels,
-                    layer.kernel,
-                    strides=layer.stride,
-                    padding=layer.padding,
-                    in_channels=shape[0],
-                )
-            elif isinstance(layer, Dense):
-                block = nn.Dense(layer.units, in_units=shape[0])
-            elif isinstance(layer, BatchNorm):
-                block = nn.BatchNorm(momentum=0.9, epsilon=1e-5, in_channels=shape[0])
-            elif isinstance(layer, Activation):
-                block = nn.Activation(layer.function)
-            elif isinstance(layer, Pool):
-                pool = {"max": nn.MaxPool2D, "avg": nn.AvgPool2D}[layer.kind]
-                block = pool(pool_size=layer.size, strides=layer.stride)
-            elif isinstance(layer, Flatten):
-                block = nn.Flatten()
-            elif isinstance(layer, Dropout):
-                block = nn.Dropout(layer.rate)
+        net = self.mx.gluon.nn.HybridSequential()
+        for block in self._blocks_of(spec, input_shape):
             net.add(block)
-            shape = out_shape
         net.initialize(ctx=self.ctx)
         self.net = net
         self._load_state(state)
@@ -84,13 +79,63 @@ class MXNetBackend(Backend):
             # Static graph and memory: the fastest mode measured for these small networks.
             net.hybridize(static_alloc=True, static_shape=True)
 
+    def _blocks_of(self, spec, input_shape) -> list:
+        """The gluon block of each layer of spec, given the shape it receives (the input sizes
+        are given, so nothing waits for a first batch to infer them)."""
+        nn = self.mx.gluon.nn
+        builders = {
+            Conv: lambda layer, shape: nn.Conv2D(
+                layer.channels,
+                layer.kernel,
+                strides=layer.stride,
+                padding=layer.padding,
+                in_channels=shape[0],
+            ),
+            Dense: lambda layer, shape: nn.Dense(layer.units, in_units=shape[0]),
+            BatchNorm: lambda layer, shape: nn.BatchNorm(
+                momentum=0.9, epsilon=1e-5, in_channels=shape[0]
+            ),
+            Activation: lambda layer, shape: nn.Activation(layer.function),
+            Pool: lambda layer, shape: {"max": nn.MaxPool2D, "avg": nn.AvgPool2D}[layer.kind](
+                pool_size=layer.size, strides=layer.stride
+            ),
+            Flatten: lambda layer, shape: nn.Flatten(),
+            Dropout: lambda layer, shape: nn.Dropout(layer.rate),
+            Residual: lambda layer, shape: self._residual(list(layer.body), shape),
+        }
+        blocks, shape = [], tuple(input_shape)
+        for layer, out_shape in zip(spec, layer_shapes(spec, input_shape), strict=True):
+            blocks.append(builders[type(layer)](layer, shape))
+            shape = out_shape
+        return blocks
+
+    def _residual(self, body, shape):
+        block = _residual_block_class(self.mx)()
+        for inner in self._blocks_of(body, shape):
+            block.body.add(inner)
+        return block
+
     def _blocks(self):
         return [self.net[i] for i in range(len(self.net))]
+
+    def _leaves(self, block=None):
+        """Every block that is not a container, in order, residual bodies included (the order
+        of network.walk)."""
+        nn = self.mx.gluon.nn
+        children = [block] if block is not None else self._blocks()
+        for child in children:
+            if isinstance(child, nn.HybridSequential):
+                for inner in child:
+                    yield from self._leaves(inner)
+            elif hasattr(child, "body") and isinstance(child.body, nn.HybridSequential):
+                yield from self._leaves(child.body)
+            else:
+                yield child
 
     def _stateful(self):
         nn = self.mx.gluon.nn
         result = []
-        for block in self._blocks():
+        for block in self._leaves():
             if isinstance(block, nn.BatchNorm):
                 params = [block.gamma, block.beta, block.running_mean, block.running_var]
                 result.append(("batchnorm", params))

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from convstudy.backends import Backend, resolve_device
-from convstudy.models import (
+from convstudy.network import (
     Activation,
     BatchNorm,
     Conv,
@@ -14,6 +14,7 @@ from convstudy.models import (
     Dropout,
     Flatten,
     Pool,
+    Residual,
     layer_shapes,
 )
 
@@ -32,6 +33,47 @@ class _ArrayDataset(torch.utils.data.Dataset):
         return torch.from_numpy(image), int(self.labels[index])
 
 
+class _Residual(nn.Module):
+    """body(x) + x."""
+
+    def __init__(self, body: nn.Sequential):
+        super().__init__()
+        self.body = body
+
+    def forward(self, x):
+        return x + self.body(x)
+
+
+def _modules(spec, input_shape) -> list[nn.Module]:
+    """The torch module of each layer of spec, given the shape it receives."""
+    modules, shape = [], tuple(input_shape)
+    for layer, out_shape in zip(spec, layer_shapes(spec, input_shape), strict=True):
+        modules.append(_BUILDERS[type(layer)](layer, shape))
+        shape = out_shape
+    return modules
+
+
+# One builder per layer type (convstudy.network): the layer and the shape it receives.
+_BUILDERS = {
+    Conv: lambda layer, shape: nn.Conv2d(
+        shape[0], layer.channels, layer.kernel, layer.stride, layer.padding
+    ),
+    Dense: lambda layer, shape: nn.Linear(shape[0], layer.units),
+    # torch's momentum is the weight of the new batch: 1 - mxnet's 0.9.
+    BatchNorm: lambda layer, shape: (nn.BatchNorm2d if len(shape) == 3 else nn.BatchNorm1d)(
+        shape[0], eps=1e-5, momentum=0.1
+    ),
+    Activation: lambda layer, shape: {"relu": nn.ReLU, "sigmoid": nn.Sigmoid}[layer.function](),
+    Pool: lambda layer, shape: {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}[layer.kind](
+        layer.size, layer.stride
+    ),
+    Flatten: lambda layer, shape: nn.Flatten(),
+    Dropout: lambda layer, shape: nn.Dropout(layer.rate),
+    Residual: lambda layer, shape: _Residual(nn.Sequential(*_modules(list(layer.body), shape))),
+}
+STATEFUL = (nn.Conv2d, nn.Linear, nn.BatchNorm1d, nn.BatchNorm2d)
+
+
 class TorchBackend(Backend):
     name = "torch"
 
@@ -48,28 +90,7 @@ class TorchBackend(Backend):
     # --- the network -------------------------------------------------------------------------
 
     def build(self, spec, input_shape, state):
-        layers, shape = [], tuple(input_shape)
-        for layer, out_shape in zip(spec, layer_shapes(spec, input_shape), strict=True):
-            if isinstance(layer, Conv):
-                layers.append(
-                    nn.Conv2d(shape[0], layer.channels, layer.kernel, layer.stride, layer.padding)
-                )
-            elif isinstance(layer, Dense):
-                layers.append(nn.Linear(shape[0], layer.units))
-            elif isinstance(layer, BatchNorm):
-                # torch's momentum is the weight of the new batch: 1 - mxnet's 0.9.
-                norm = nn.BatchNorm2d if len(shape) == 3 else nn.BatchNorm1d
-                layers.append(norm(shape[0], eps=1e-5, momentum=0.1))
-            elif isinstance(layer, Activation):
-                layers.append({"relu": nn.ReLU, "sigmoid": nn.Sigmoid}[layer.function]())
-            elif isinstance(layer, Pool):
-                pool = {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}[layer.kind]
-                layers.append(pool(layer.size, layer.stride))
-            elif isinstance(layer, Flatten):
-                layers.append(nn.Flatten())
-            elif isinstance(layer, Dropout):
-                layers.append(nn.Dropout(layer.rate))
-            shape = out_shape
+        layers = _modules(spec, input_shape)
         self.net = nn.Sequential(*layers)
         self._load_state(state)
         # Channels-last (NHWC) lets oneDNN run the convolutions without reordering: about 20%
@@ -77,8 +98,8 @@ class TorchBackend(Backend):
         self.net.to(self._device, memory_format=torch.channels_last)
 
     def _stateful_modules(self):
-        kinds = (nn.Conv2d, nn.Linear, nn.BatchNorm1d, nn.BatchNorm2d)
-        return [m for m in self.net if isinstance(m, kinds)]
+        # modules() walks depth first in order, residual bodies included: network.walk's order.
+        return [m for m in self.net.modules() if isinstance(m, STATEFUL)]
 
     def _load_state(self, state):
         with torch.no_grad():

@@ -5,7 +5,6 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from convstudy.analysis import PER_IMAGES, TRAIN_PHASE_COLUMNS, TRAIN_PHASES
-from convstudy.models import MODELS
 
 # One colour per phase, the same in every figure: data waits in red so they stand out.
 PHASE_COLOURS = {
@@ -71,7 +70,7 @@ def comparison_timing_figure(table, title: str) -> Figure:
 
 def time_breakdown_figure(table) -> Figure:
     """Every arm timed alone, one panel per model: training time by phase."""
-    models = [model for model in MODELS if model in set(table["model"])]
+    models = list(dict.fromkeys(table["model"]))  # in the table's order
     heights = [max(2, (table["model"] == model).sum()) for model in models]
     figure = Figure(figsize=(11.0, 1.4 + 0.32 * sum(heights) + len(models)), layout="constrained")
     axes = figure.subplots(len(models), 1, squeeze=False, height_ratios=heights)[:, 0]

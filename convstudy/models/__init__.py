@@ -1,0 +1,54 @@
+"""The models of the study: one module each, found by name.
+
+A model is a module in this package, named as the model (convstudy/models/<name>.py), with
+  build(num_classes, settings) -> list of layers (convstudy.network)
+  SECTION    the report section its comparisons belong to (convstudy.outline)
+  RESOURCES  what one training run needs: {"mem_mb": ..., "runtime": minutes}
+and a docstring whose first line describes it. Listing the name under models: in config.yaml
+puts it in the study: its runs become targets, with wildcard constraints, resources and labels
+all taken from here.
+"""
+
+import importlib
+import pkgutil
+from functools import cache
+from types import ModuleType
+
+from convstudy.network import Layer
+
+
+@cache
+def registry() -> dict[str, ModuleType]:
+    """Every model module of this package, by name."""
+    return {
+        info.name: importlib.import_module(f"{__name__}.{info.name}")
+        for info in pkgutil.iter_modules(__path__)
+        if not info.name.startswith("_")
+    }
+
+
+def get(name: str) -> ModuleType:
+    models = registry()
+    if name not in models:
+        raise ValueError(
+            f"unknown model {name!r}: there is no convstudy/models/{name}.py (models: "
+            f"{', '.join(sorted(models))})"
+        )
+    return models[name]
+
+
+def describe(name: str) -> str:
+    """The first line of the model module's docstring."""
+    return (get(name).__doc__ or name).strip().splitlines()[0]
+
+
+def build_spec(model: str, settings: dict, num_classes: int) -> list[Layer]:
+    """The layer list of a run, from its resolved settings."""
+    return get(model).build(num_classes, settings)
+
+
+def input_shape(settings: dict, image_shape: tuple[int, int, int]) -> tuple[int, int, int]:
+    """What a run's network takes: the dataset's images, resized to image_size if set."""
+    channels, height, _ = image_shape
+    size = settings["image_size"] or height
+    return channels, size, size
