@@ -21,7 +21,7 @@ class Backend(ABC):
 
     @abstractmethod
     def build(self, spec: list[Layer], input_shape: tuple[int, ...], state: list) -> None:
-        """Build the network of spec and load its initial state (convstudy.network.initial_state)."""
+        """Build the network of spec and load its initial state (network.initial_state)."""
 
     @abstractmethod
     def state(self) -> list:
