@@ -114,6 +114,28 @@ def test_a_corrupt_image_fails_its_job_naming_the_file(tmp_path):
     assert not (tmp_path / "work" / "results" / "figures" / "edges" / "broken.png").exists()
 
 
+def test_tiny_images_get_the_same_edges_as_cv2(tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    shapes = {"dot": (1, 1), "row": (1, 5), "column": (5, 1)}
+    rng = np.random.default_rng(3)
+    for name, shape in shapes.items():
+        assert cv2.imwrite(str(photos / f"{name}.png"), rng.integers(0, 256, shape, np.uint8))
+    run_snakemake(
+        tmp_path / "work",
+        "--cores",
+        "2",
+        "section_edges",
+        config={"edges": {"images": str(photos)}},
+    )
+    table = pd.read_csv(tmp_path / "work" / "results" / "tables" / "edge_energy.csv")
+    sizes = table.groupby("image")[["height", "width"]].first()
+    assert {name: tuple(sizes.loc[name]) for name in shapes} == shapes
+    assert table["max_abs_diff_vs_cv2"].max() < 1e-9
+    for name in shapes:
+        assert (tmp_path / "work" / "results" / "figures" / "edges" / f"{name}.png").is_file()
+
+
 @pytest.mark.parametrize("folder", ["missing", "empty"])
 def test_a_missing_or_empty_folder_fails_at_once_naming_the_key(tmp_path, folder):
     (tmp_path / "empty").mkdir()
