@@ -6,8 +6,10 @@ A preset is a partial config merged over config.yaml when the workflow loads
 
 import copy
 
+from convstudy.errors import UserError
 
-class ConfigError(ValueError):
+
+class ConfigError(UserError, ValueError):
     """A config value is wrong; the message names the key and how to fix it."""
 
 
@@ -38,3 +40,19 @@ def apply_preset(config: dict) -> dict:
     config.clear()
     config.update(merged)
     return config
+
+
+def dotted(path: tuple) -> str:
+    return ".".join(str(key) for key in path)
+
+
+def schema_problem(config: dict, schema: dict) -> str | None:
+    """The most telling way config breaks the JSON schema, as 'dotted.key: what is wrong', or
+    None when it conforms."""
+    import jsonschema
+
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    error = jsonschema.exceptions.best_match(validator.iter_errors(config))
+    if error is None:
+        return None
+    return f"{dotted(tuple(error.absolute_path)) or 'config'}: {error.message}"

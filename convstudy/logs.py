@@ -2,18 +2,29 @@
 
 import sys
 import time
+import traceback
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
+from convstudy.errors import UserError
+
 
 @contextmanager
-def rule_log(path: str | Path | None):
-    """Yield a log(message) function writing timestamped lines to stderr and to path."""
+def rule_log(path: str | Path | None, append: bool = False, about: str | None = None):
+    """Yield a log(message) function writing timestamped lines to stderr and to path.
+
+    append keeps what the file already holds (a resumed run's earlier epochs). If the block
+    raises, the console gets one FAILED line and the job exits with status 1; the log file gets
+    that line and the full traceback. Snakemake then prints the rule and the log's path, so a
+    traceback on the console would only bury the message. A UserError's message says what is
+    wrong and what to do on its own; any other error is named by its type, and by `about` (the
+    input the job was working on) where its message does not name it.
+    """
     stream = None
     if path:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        stream = open(path, "w", buffering=1)
+        stream = open(path, "a" if append else "w", buffering=1)
 
     def log(message: str) -> None:
         line = f"[{time.strftime('%H:%M:%S')}] {message}"
@@ -29,8 +40,12 @@ def rule_log(path: str | Path | None):
             warnings.showwarning = show_warning  # warnings land in the log too
             yield log
     except Exception as error:
-        log(f"FAILED: {error}")
-        raise
+        message = str(error) if isinstance(error, UserError) else f"{type(error).__name__}: {error}"
+        if about and str(about) not in message:
+            message = f"{about}: {message}"
+        log(f"FAILED: {message}")
+        (stream or sys.stderr).write(traceback.format_exc())
+        raise SystemExit(1) from None
     finally:
         if stream:
             stream.close()

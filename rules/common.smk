@@ -3,18 +3,48 @@
 from functools import cache
 from pathlib import Path
 
+import yaml
 from snakemake.exceptions import WorkflowError
 
 from convstudy import analysis as run_analysis
 from convstudy import settings as run_settings
 from convstudy.backends import installed_with_gpu_support
-from convstudy.config import apply_preset
+from convstudy.config import apply_preset, schema_problem
 from convstudy.data import catalog, sources
 from convstudy.data.cache import TASKS
+from convstudy.errors import UserError
 from convstudy.settings import comparison_runs
 
-apply_preset(config)
-validate(config, "../schemas/config.schema.yaml")
+# --- config: as given, checked, then the preset ------------------------------------------------
+
+SCHEMA = Path(workflow.basedir) / "schemas" / "config.schema.yaml"
+
+
+def stop_at_load(problem):
+    """Stop the load with the problem alone: its message names the setting and what to do, and a
+    traceback would only point into this workflow's code, which is not where the fix is."""
+    logger.error(f"Config error: {problem}")
+    raise SystemExit(1)
+
+
+def checked(function, *args):
+    """function(*args), stopping the load with the message of a UserError it raises."""
+    try:
+        return function(*args)
+    except UserError as error:
+        stop_at_load(error)
+
+
+def check_schema():
+    problem = schema_problem(config, yaml.safe_load(SCHEMA.read_text()))
+    if problem:
+        stop_at_load(f"{problem} (schema: schemas/config.schema.yaml)")
+    validate(config, str(SCHEMA))  # Snakemake's own check also fills the schema's defaults
+
+
+check_schema()
+checked(apply_preset, config)
+check_schema()
 
 RESULTS = Path("results")
 
@@ -56,7 +86,7 @@ def available_datasets():
 RUN = "{dataset}/{model}-{framework}/{variant}/seed{seed}"
 
 # Resolving every declared run now makes a bad setting fail before any training starts.
-DECLARED_RUNS = run_settings.check_all(config)
+DECLARED_RUNS = checked(run_settings.check_all, config)
 
 
 def run_of(wildcards):

@@ -8,7 +8,7 @@ from convstudy.images import list_images as list_edge_images
 # Listed when the workflow loads (a few bytes per file), so the per-image targets are known and a
 # missing or empty folder fails at once, naming edges.images.
 EDGES = config["edges"]
-EDGE_IMAGES = list_edge_images(EDGES["images"])
+EDGE_IMAGES = checked(list_edge_images, EDGES["images"])
 for _path, _why in EDGE_IMAGES.skipped:
     logger.warning(f"edges.images: skipping {_path}: {_why}")
 

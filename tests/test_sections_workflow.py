@@ -14,7 +14,7 @@ from convstudy.sections.conv1x1 import (
 )
 from convstudy.sections.conv_shapes import CASES
 from convstudy.sections.edges import TABLE_COLUMNS
-from tests.conftest import run_snakemake
+from tests.conftest import assert_no_traceback, run_snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -111,6 +111,10 @@ def test_a_corrupt_image_fails_its_job_naming_the_file(tmp_path):
     assert result.returncode != 0
     log = (tmp_path / "work" / "results" / "logs" / "edges" / "broken.log").read_text()
     assert "broken.png: looks like an image but cannot be decoded" in log
+    # The console shows the message once, then Snakemake's rule and log path; the traceback is
+    # only in the log.
+    assert result.output.count("looks like an image but cannot be decoded") == 1, result.output
+    assert "Traceback" not in result.output and "Traceback (most recent call" in log
     assert not (tmp_path / "work" / "results" / "figures" / "edges" / "broken.png").exists()
 
 
@@ -147,5 +151,6 @@ def test_a_missing_or_empty_folder_fails_at_once_naming_the_key(tmp_path, folder
         check=False,
     )
     assert result.returncode != 0
-    assert "edges.images:" in result.output
+    assert "Config error: edges.images:" in result.output
+    assert_no_traceback(result.output)
     assert ("does not exist" if folder == "missing" else "holds no image file") in result.output

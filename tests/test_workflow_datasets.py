@@ -4,7 +4,7 @@ import numpy as np
 
 from convstudy.data.cache import load_task
 from tests import synthetic
-from tests.conftest import run_snakemake
+from tests.conftest import assert_no_traceback, run_snakemake
 
 
 def test_dataset_targets_build_verified_caches(tmp_path, synthetic_sources):
@@ -35,6 +35,9 @@ def _fails_cleanly(tmp_path, target, config, *messages):
     text = log.read_text() + result.output
     for message in messages:
         assert message in text, f"{message!r} not in:\n{text[-3000:]}"
+    # The console shows the message once; the traceback is only in the log.
+    assert "Traceback" not in result.output, result.output[-3000:]
+    assert "Traceback (most recent call last)" in log.read_text()
     leftovers = list((tmp_path / "results" / "datasets").glob("*"))
     assert leftovers == [], f"partial output left behind: {leftovers}"
     return text
@@ -112,7 +115,11 @@ def test_unavailable_dataset_is_skipped_up_front_not_failed(tmp_path, synthetic_
 def test_config_typo_fails_at_load_naming_the_key(tmp_path, synthetic_sources):
     config = {"datasets": dict(synthetic_sources, mnsit={"sources": ["official"]})}
     result = run_snakemake(tmp_path, "-n", "--cores", "1", config=config, check=False)
-    assert result.returncode != 0 and "mnsit" in result.output
+    assert result.returncode != 0
+    assert "Config error: datasets: Additional properties are not allowed ('mnsit' was" in (
+        result.output
+    )
+    assert_no_traceback(result.output)
 
 
 def test_unknown_preset_fails_with_the_choices(tmp_path, synthetic_sources):
@@ -128,3 +135,22 @@ def test_unknown_preset_fails_with_the_choices(tmp_path, synthetic_sources):
     )
     assert result.returncode != 0
     assert "preset: 'quik' is not defined; choose one of full, quick" in result.output
+    assert_no_traceback(result.output)
+
+
+def test_a_wrong_value_from_the_command_line_is_named_without_a_traceback(
+    tmp_path, synthetic_sources
+):
+    result = run_snakemake(
+        tmp_path,
+        "-n",
+        "--cores",
+        "1",
+        "--config",
+        "device=gpu",
+        config={"datasets": synthetic_sources},
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "Config error: device: 'gpu' is not one of ['cpu', 'cuda', 'auto']" in result.output
+    assert_no_traceback(result.output)

@@ -1,0 +1,33 @@
+"""Rule logs: progress lines on the console and in the log; a failure as one line, not a
+traceback, on the console."""
+
+import pytest
+
+from convstudy.data import DataError
+from convstudy.logs import rule_log
+
+
+def test_a_clear_error_is_one_line_on_the_console_and_a_traceback_in_the_log(tmp_path, capsys):
+    log_file = tmp_path / "logs" / "job.log"
+    with pytest.raises(SystemExit) as exit_:
+        with rule_log(log_file) as log:
+            log("reading")
+            raise DataError("/data/x.gz: empty file (0 bytes); delete it and fetch it again")
+    assert exit_.value.code == 1
+    console = capsys.readouterr().err
+    assert "FAILED: /data/x.gz: empty file (0 bytes)" in console
+    assert "Traceback" not in console and "DataError" not in console
+    text = log_file.read_text()
+    assert "reading" in text and "FAILED: /data/x.gz: empty file" in text
+    assert "Traceback (most recent call last)" in text and "DataError" in text
+
+
+def test_an_unexpected_error_is_named_with_its_type_and_the_input(tmp_path, capsys):
+    log_file = tmp_path / "job.log"
+    with pytest.raises(SystemExit):
+        with rule_log(log_file, about="photos/dot.png"):
+            raise ValueError("a (3, 3) kernel is too large")
+    console = capsys.readouterr().err
+    assert "FAILED: photos/dot.png: ValueError: a (3, 3) kernel is too large" in console
+    assert "Traceback" not in console
+    assert "Traceback (most recent call last)" in log_file.read_text()
