@@ -4,6 +4,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
+from snakemake.common.configfile import load_configfile
 from snakemake.exceptions import WorkflowError
 
 from convstudy import analysis as run_analysis
@@ -42,8 +43,17 @@ def check_schema():
     validate(config, str(SCHEMA))  # Snakemake's own check also fills the schema's defaults
 
 
+def config_defaults():
+    """config.yaml as loaded on its own: what the user did not set with --configfile or --config
+    (empty when the command line replaces it)."""
+    if workflow.config_settings.replace_workflow_config or not Path(CONFIG_FILE).is_file():
+        return {}
+    return load_configfile(CONFIG_FILE)
+
+
 check_schema()
-checked(apply_preset, config)
+# Values the user set on top of config.yaml win over the preset's; the log names any it kept out.
+checked(apply_preset, config, config_defaults(), logger.warning)
 check_schema()
 
 RESULTS = Path("results")

@@ -1,5 +1,6 @@
 """The training loop: deterministic, the same on both data paths, resumable, checked settings."""
 
+import copy
 import json
 import os
 import signal
@@ -280,3 +281,46 @@ def test_a_run_records_the_machine_and_that_its_times_are_measured_alongside(tmp
     epoch = metrics["epochs"][-1]["seconds"]
     parts = sum(epoch[p] for p in ("data", "forward", "backward", "step", "other"))
     assert parts == pytest.approx(epoch["train"], rel=1e-6)
+
+
+def test_values_the_user_sets_win_over_the_preset_and_are_reported(tmp_path, synthetic_sources):
+    # config.yaml as shipped, the user's own file on top, and the quick preset (2 epochs on
+    # 1,000 images): the user's epochs and training images win, the preset's other values hold.
+    overlay = tmp_path / "mine.yaml"
+    overlay.write_text(yaml.safe_dump({"scale": {"epochs": 3, "train_limit": 300}}))
+    target = "results/runs/fashion_mnist/lenet-torch/base/seed0/metrics.json"
+    result = run_snakemake(
+        tmp_path / "work",
+        "--cores",
+        "1",
+        "--configfile",
+        str(overlay),
+        "--config",
+        "preset=quick",
+        "--",
+        target,
+        config={"datasets": synthetic_sources},
+    )
+    assert "preset quick: your own values win" in result.output
+    assert "scale.epochs: 3 (preset: 2)" in result.output
+    assert "scale.train_limit: 300 (preset: 1000)" in result.output
+    metrics = json.loads((tmp_path / "work" / target).read_text())
+    assert len(metrics["epochs"]) == 3
+    assert metrics["settings"]["train_limit"] == 300
+    assert metrics["settings"]["test_limit"] == 500  # the preset's, not set by the user
+
+
+def test_apply_preset_keeps_out_only_what_differs_from_config_yaml():
+    defaults = yaml.safe_load((REPO / "config.yaml").read_text())
+    given = deep_merge(defaults, {"preset": "quick", "scale": {"epochs": 4, "test_limit": None}})
+    told = []
+    config = apply_preset(copy.deepcopy(given), defaults, told.append)
+    assert config["scale"]["epochs"] == 4
+    # test_limit: null is config.yaml's own value, not a choice: the preset's applies.
+    assert config["scale"]["test_limit"] == 500 and config["scale"]["seeds"] == [0, 1]
+    assert told == [
+        "preset quick: your own values win over the preset's, as set with --configfile or "
+        "--config: scale.epochs: 4 (preset: 2)"
+    ]
+    # Without config.yaml to compare with, the preset replaces everything it sets.
+    assert apply_preset(copy.deepcopy(given))["scale"]["epochs"] == 2
