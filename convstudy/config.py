@@ -9,6 +9,8 @@ win, and the preset's values they keep out are reported.
 import copy
 from collections.abc import Callable, Iterator
 
+import yaml
+
 from convstudy.errors import UserError
 
 _MISSING = object()
@@ -91,6 +93,26 @@ def apply_preset(
         )
     config.clear()
     config.update(merged)
+    return config
+
+
+def type_command_line_values(config: dict, command_line: dict) -> dict:
+    """Read the values nested in --config as YAML, in place in config, and return it.
+
+    Snakemake parses a top-level `--config key=value` as a number, boolean or string, but the
+    values inside a nested one (`--config 'edges={images: ~/photos, max_side: 512}'`) all
+    arrive as strings. Each such string that YAML reads as a number, boolean or null becomes
+    one, as it would in a config file; anything else stays the string it was.
+    """
+    for path, value in leaves(command_line):
+        if len(path) < 2 or not isinstance(value, str):
+            continue
+        try:
+            typed = yaml.safe_load(value)
+        except yaml.YAMLError:
+            continue
+        if typed is None or isinstance(typed, bool | int | float):
+            _set(config, path, typed)
     return config
 
 

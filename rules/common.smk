@@ -10,7 +10,7 @@ from snakemake.exceptions import WorkflowError
 from convstudy import analysis as run_analysis
 from convstudy import settings as run_settings
 from convstudy.backends import installed_with_gpu_support
-from convstudy.config import apply_preset, schema_problem
+from convstudy.config import apply_preset, schema_problem, type_command_line_values
 from convstudy.data import catalog, sources
 from convstudy.data.cache import TASKS
 from convstudy.errors import UserError
@@ -51,6 +51,7 @@ def config_defaults():
     return load_configfile(CONFIG_FILE)
 
 
+type_command_line_values(config, workflow.config_settings.config)
 check_schema()
 # Values the user set on top of config.yaml win over the preset's; the log names any it kept out.
 checked(apply_preset, config, config_defaults(), logger.warning)

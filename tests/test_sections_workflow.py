@@ -140,6 +140,25 @@ def test_tiny_images_get_the_same_edges_as_cv2(tmp_path):
         assert (tmp_path / "work" / "results" / "figures" / "edges" / f"{name}.png").is_file()
 
 
+def test_a_folder_and_max_side_given_on_the_command_line(tmp_path):
+    # Snakemake hands the values inside a nested --config over as strings; max_side must still
+    # be the number 16.
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    assert cv2.imwrite(str(photos / "wide.png"), np.full((20, 64), 128, np.uint8))
+    run_snakemake(
+        tmp_path / "work",
+        "--cores",
+        "1",
+        "section_edges",
+        "--config",
+        f"edges={{images: {photos}, max_side: 16}}",
+    )
+    table = pd.read_csv(tmp_path / "work" / "results" / "tables" / "edge_energy.csv")
+    assert set(table["image"]) == {"wide"}
+    assert (table["height"].iloc[0], table["width"].iloc[0]) == (5, 16)
+
+
 @pytest.mark.parametrize("folder", ["missing", "empty"])
 def test_a_missing_or_empty_folder_fails_at_once_naming_the_key(tmp_path, folder):
     (tmp_path / "empty").mkdir()
