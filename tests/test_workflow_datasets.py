@@ -58,6 +58,20 @@ def test_truncated_archive_fails_with_the_file_named_then_retry_works(tmp_path, 
     assert load_task(tmp_path / "results/datasets/mnist.npz", "mnist").train_images.shape[0] == 50
 
 
+def test_an_empty_gz_is_reported_as_empty_not_as_a_checksum_mismatch(tmp_path, synthetic_sources):
+    folder = tmp_path / "copy"
+    checksums = synthetic.write_idx_dataset(folder, n_train=50, n_test=20)
+    empty = folder / "train-labels-idx1-ubyte.gz"
+    empty.write_bytes(b"")
+    config = _only(
+        synthetic_sources, "mnist", sources=[{"path": str(folder)}], content_md5=checksums
+    )
+    text = _fails_cleanly(
+        tmp_path, "results/datasets/mnist.npz", config, f"{empty}: empty file (0 bytes)"
+    )
+    assert "has md5" not in text  # not a checksum mismatch of empty input
+
+
 def test_wrong_checksum_names_file_expected_and_fix(tmp_path, synthetic_sources):
     wrong = dict(synthetic_sources["mnist"]["content_md5"])
     wrong["t10k-labels-idx1-ubyte"] = "0" * 32
