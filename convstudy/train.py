@@ -60,12 +60,15 @@ def train(settings: dict, dataset: Dataset, files: RunFiles, log=print) -> dict:
         settings["cpu_fallback"],
         settings["hybridize"],
     )
-    backend.build(spec, shape, models.initial_state(spec, shape, settings["seed"]))
-    backend.configure_optimizer(settings)
 
+    def start_afresh():
+        backend.build(spec, shape, models.initial_state(spec, shape, settings["seed"]))
+        backend.configure_optimizer(settings)
+
+    start_afresh()
     started_at = time.time()
     digest = settings_digest(settings)
-    history, start = _resume(backend, files.checkpoints, digest, log)
+    history, start = _resume(backend, files.checkpoints, digest, log, start_afresh)
     n_train = len(dataset.train_labels)
     log(
         f"{settings['run']}: {backend.parameter_count():,} parameters on {backend.device}, "
@@ -237,18 +240,38 @@ def _save_checkpoint(backend, folder: Path, digest: str, history: list, predicte
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _resume(backend, folder: Path, digest: str, log) -> tuple[list, int]:
+def _resume(backend, folder: Path, digest: str, log, start_afresh) -> tuple[list, int]:
+    """The history and epoch to continue from: the checkpoint's, loaded into backend, or none.
+
+    A checkpoint that cannot be read (cut short by a full disk, edited, half-copied) is
+    discarded with a warning and the run starts afresh: it is only a shortcut, and the run's
+    numbers are the same without it. A failed load may have changed some of the weights, so
+    start_afresh() restores the initial ones.
+    """
     progress = folder / "progress.json"
     if not progress.exists():
         return [], 0
-    saved = json.loads(progress.read_text())
-    if saved["digest"] != digest:
-        log(f"discarding a checkpoint of other settings in {folder}")
-        shutil.rmtree(folder)
+    try:
+        saved = json.loads(progress.read_text())
+        if saved["digest"] != digest:
+            log(f"discarding a checkpoint of other settings in {folder}")
+            shutil.rmtree(folder)
+            return [], 0
+        epoch, history = int(saved["epoch"]), list(saved["history"])
+        if len(history) != epoch:
+            raise ValueError(f"{len(history)} epochs of history for epoch {epoch}")
+        _load_predictions(folder)
+        backend.load_checkpoint(str(folder / f"epoch{epoch}" / "state"))
+    except Exception as error:  # noqa: BLE001 - whatever is wrong with it, the fix is the same
+        log(
+            f"WARNING: discarding a damaged checkpoint in {folder} ({type(error).__name__}: "
+            f"{error}); training from the start"
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+        start_afresh()
         return [], 0
-    backend.load_checkpoint(str(folder / f"epoch{saved['epoch']}" / "state"))
-    log(f"resuming after epoch {saved['epoch']} from {folder}")
-    return saved["history"], saved["epoch"]
+    log(f"resuming after epoch {epoch} from {folder}")
+    return history, epoch
 
 
 def _load_predictions(folder: Path) -> np.ndarray:

@@ -12,7 +12,7 @@ from convstudy import settings as run_settings
 from convstudy.backends import installed_with_gpu_support
 from convstudy.config import apply_preset, schema_problem, type_command_line_values
 from convstudy.data import catalog, sources
-from convstudy.data.cache import TASKS
+from convstudy.data.cache import TASKS, cache_problem, damaged_cache
 from convstudy.errors import UserError
 from convstudy.settings import comparison_runs
 
@@ -66,7 +66,12 @@ def dataset_cache(dataset):
 
 def _dataset_status(dataset):
     """(available, why): decided once, when the workflow loads, so no run fails hours in."""
-    if dataset_cache(dataset).exists():
+    cached = dataset_cache(dataset)
+    if cached.exists():
+        problem = cache_problem(cached)
+        if problem:
+            # Said now, before any job runs; the jobs that read it stop with the same advice.
+            logger.warning(str(damaged_cache(cached, problem)))
         return True, "already cached"
     info = catalog.dataset_info(dataset)
     reasons = []

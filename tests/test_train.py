@@ -39,7 +39,7 @@ def synthetic_dataset(n_train=512, n_test=128, seed=0, classes=10):
     )
 
 
-def run_once(tmp_path, arm, dataset, name="run", overrides=None, **scale):
+def run_once(tmp_path, arm, dataset, name="run", overrides=None, log=None, **scale):
     dataset_name, model, framework, variant = run_settings.parse_arm(arm, "test")
     config = quick_config(**{"epochs": 2, **scale})
     settings = run_settings.resolve(
@@ -53,7 +53,7 @@ def run_once(tmp_path, arm, dataset, name="run", overrides=None, **scale):
         folder / "model.weights",
         folder / "checkpoints",
     )
-    metrics = train(settings, dataset, files, log=lambda _: None)
+    metrics = train(settings, dataset, files, log=log or (lambda _: None))
     return metrics, np.load(files.predictions)["predicted"], files
 
 
@@ -132,7 +132,88 @@ def test_changed_setting_never_resumes_a_stale_checkpoint(tmp_path):
     assert "stale" not in metrics["epochs"][0]
 
 
+class Killed(Exception):
+    """Stands for a kill after the first epoch's checkpoint."""
+
+
+def killed_after_first_epoch(message):
+    if message.startswith("epoch 2/"):
+        raise Killed
+
+
+@pytest.mark.parametrize(
+    "framework, damaged",
+    # MXNet: the weights load and the optimizer state fails; both must start afresh.
+    [("mxnet", "epoch1/state.states"), ("torch", "epoch1/state"), ("torch", "progress.json")],
+)
+def test_a_damaged_checkpoint_is_discarded_and_the_run_starts_afresh(tmp_path, framework, damaged):
+    dataset = synthetic_dataset(n_train=256, n_test=64)
+    arm = f"fashion_mnist/lenet-{framework}/base"
+    reference, predicted_reference, _ = run_once(tmp_path, arm, dataset, "whole", epochs=2)
+    with pytest.raises(Killed):
+        run_once(tmp_path, arm, dataset, "x", log=killed_after_first_epoch, epochs=2)
+    checkpoint = tmp_path / "x" / "checkpoints"
+    assert (checkpoint / damaged).is_file()
+    (checkpoint / damaged).write_bytes(b"\x00cut short")
+    messages = []
+    metrics, predicted, files = run_once(tmp_path, arm, dataset, "x", log=messages.append, epochs=2)
+    assert any(
+        m.startswith(f"WARNING: discarding a damaged checkpoint in {checkpoint}") for m in messages
+    ), messages
+    assert not any("resum" in m for m in messages)
+    assert numbers(metrics) == numbers(reference)
+    np.testing.assert_array_equal(predicted, predicted_reference)
+
+
 # --- through Snakemake -------------------------------------------------------------------------
+
+QUICK_RUN = "fashion_mnist/lenet-torch/base/seed0"
+QUICK_TARGET = f"results/runs/{QUICK_RUN}/metrics.json"
+
+
+def test_a_damaged_checkpoint_found_by_a_rerun_is_discarded(tmp_path, synthetic_sources):
+    config = {"datasets": synthetic_sources, "preset": "quick"}
+    run_snakemake(tmp_path, "--cores", "1", QUICK_TARGET, config=config)
+    first = json.loads((tmp_path / QUICK_TARGET).read_text())
+    # What a kill during a checkpoint's write on a full disk leaves: the progress of epoch 1 and
+    # its predictions, but a cut-short state file.
+    checkpoint = tmp_path / "results" / "checkpoints" / QUICK_RUN
+    (checkpoint / "epoch1").mkdir(parents=True)
+    (checkpoint / "epoch1" / "state").write_bytes(b"PK\x03\x04 cut short")
+    predictions = np.load(tmp_path / f"results/runs/{QUICK_RUN}/predictions.npz")["predicted"]
+    np.save(checkpoint / "epoch1" / "predictions.npy", predictions)
+    progress = {"digest": first["settings_digest"], "epoch": 1, "history": first["epochs"][:1]}
+    (checkpoint / "progress.json").write_text(json.dumps(progress))
+
+    run_snakemake(
+        tmp_path, "--cores", "1", "--forcerun", "train", "--", QUICK_TARGET, config=config
+    )
+    log = (tmp_path / "results/logs/runs" / f"{QUICK_RUN}.log").read_text()
+    assert "WARNING: discarding a damaged checkpoint" in log and "training from the start" in log
+    again = json.loads((tmp_path / QUICK_TARGET).read_text())
+    assert numbers(again) == numbers(first)
+    assert not checkpoint.exists()
+
+
+def test_a_damaged_dataset_cache_is_named_with_what_to_do(tmp_path, synthetic_sources):
+    config = {"datasets": synthetic_sources, "preset": "quick"}
+    cache = "results/datasets/fashion_mnist.npz"
+    run_snakemake(tmp_path, "--cores", "1", cache, config=config)
+    whole = (tmp_path / cache).read_bytes()
+    (tmp_path / cache).write_bytes(whole[: len(whole) // 2])
+
+    result = run_snakemake(tmp_path, "--cores", "1", QUICK_TARGET, config=config, check=False)
+    assert result.returncode != 0
+    advice = f"{cache}: the cached dataset is damaged"
+    # Said when the workflow loads, and again by the job that reads it.
+    assert result.output.count(advice) == 2, result.output[-3000:]
+    assert f"Delete it (rm {cache}) and run again" in result.output
+    assert "Traceback" not in result.output
+
+    (tmp_path / cache).unlink()
+    run_snakemake(tmp_path, "--cores", "1", QUICK_TARGET, config=config)
+    assert (tmp_path / QUICK_TARGET).is_file()
+
 
 RESUME_RUN = "fashion_mnist/lenet-mxnet/batchnorm/seed0"
 
