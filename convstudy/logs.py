@@ -11,10 +11,10 @@ from convstudy.errors import UserError
 
 
 @contextmanager
-def rule_log(path: str | Path | None, append: bool = False, about: str | None = None):
+def rule_log(path: str | Path | None, earlier: str = "", about: str | None = None):
     """Yield a log(message) function writing timestamped lines to stderr and to path.
 
-    append keeps what the file already holds (a resumed run's earlier epochs). If the block
+    earlier: lines the file starts with (a resumed run's log before its interruption). If the block
     raises, the console gets one FAILED line and the job exits with status 1; the log file gets
     that line and the full traceback. Snakemake then prints the rule and the log's path, so a
     traceback on the console would only bury the message. A UserError's message says what is
@@ -24,7 +24,8 @@ def rule_log(path: str | Path | None, append: bool = False, about: str | None = 
     stream = None
     if path:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        stream = open(path, "a" if append else "w", buffering=1)
+        stream = open(path, "w", buffering=1)
+        stream.write(earlier)
 
     def log(message: str) -> None:
         line = f"[{time.strftime('%H:%M:%S')}] {message}"

@@ -36,6 +36,9 @@ class RunFiles:
     predictions: Path  # predictions.npz: predicted and true test labels
     weights: Path  # final weights, in the framework's own format
     checkpoints: Path  # a folder outside the declared outputs, kept if the run is killed
+    # The rule's log. Snakemake deletes it before a rerun, so each checkpoint keeps a copy, and
+    # a resumed run's log starts with it (earlier_log).
+    log: Path | None = None
 
 
 def settings_digest(settings: dict) -> str:
@@ -84,7 +87,7 @@ def train(settings: dict, dataset: Dataset, files: RunFiles, log=print) -> dict:
             f"train acc {record['train_accuracy']:.4f}, test acc {record['test_accuracy']:.4f}, "
             f"{record['seconds']['total']:.1f} s, {record['images_per_second']:,.0f} images/s"
         )
-        _save_checkpoint(backend, files.checkpoints, digest, history, predicted)
+        _save_checkpoint(backend, files.checkpoints, digest, history, predicted, files.log)
     predicted = _load_predictions(files.checkpoints)
 
     metrics = {
@@ -224,13 +227,17 @@ def _peak_memory_mb() -> dict:
 # --- checkpoints: one folder per finished epoch, named by progress.json (replaced atomically) ---
 
 
-def _save_checkpoint(backend, folder: Path, digest: str, history: list, predicted) -> None:
+def _save_checkpoint(
+    backend, folder: Path, digest: str, history: list, predicted, log_file: Path | None = None
+) -> None:
     epoch = history[-1]["epoch"]
     target = folder / f"epoch{epoch}"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     backend.save_checkpoint(str(target / "state"))
     np.save(target / "predictions.npy", predicted)
+    if log_file and Path(log_file).is_file():
+        shutil.copyfile(log_file, folder / LOG_COPY)
     progress = folder / "progress.json"
     temporary = folder / "progress.json.part"
     temporary.write_text(json.dumps({"digest": digest, "epoch": epoch, "history": history}))
@@ -238,6 +245,17 @@ def _save_checkpoint(backend, folder: Path, digest: str, history: list, predicte
     for old in folder.glob("epoch*"):
         if old != target:
             shutil.rmtree(old, ignore_errors=True)
+
+
+LOG_COPY = "run.log"
+
+
+def earlier_log(folder: Path) -> str:
+    """What a run logged up to its last checkpoint ('' when there is none to resume from)."""
+    folder = Path(folder)
+    if not (folder / "progress.json").exists() or not (folder / LOG_COPY).is_file():
+        return ""
+    return (folder / LOG_COPY).read_text(errors="replace")
 
 
 def _resume(backend, folder: Path, digest: str, log, start_afresh) -> tuple[list, int]:
@@ -270,7 +288,7 @@ def _resume(backend, folder: Path, digest: str, log, start_afresh) -> tuple[list
         shutil.rmtree(folder, ignore_errors=True)
         start_afresh()
         return [], 0
-    log(f"resuming after epoch {epoch} from {folder}")
+    log(f"resumed after epoch {epoch} from {folder}")
     return history, epoch
 
 

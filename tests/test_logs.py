@@ -31,3 +31,12 @@ def test_an_unexpected_error_is_named_with_its_type_and_the_input(tmp_path, caps
     assert "FAILED: photos/dot.png: ValueError: a (3, 3) kernel is too large" in console
     assert "Traceback" not in console
     assert "Traceback (most recent call last)" in log_file.read_text()
+
+
+def test_a_log_can_start_with_earlier_lines(tmp_path, capsys):
+    log_file = tmp_path / "job.log"
+    with rule_log(log_file, earlier="[10:00:00] epoch 1/3\n") as log:
+        log("epoch 2/3")
+    lines = log_file.read_text().splitlines()
+    assert lines[0] == "[10:00:00] epoch 1/3" and lines[1].endswith("] epoch 2/3")
+    assert "epoch 1/3" not in capsys.readouterr().err  # shown when it was logged

@@ -258,8 +258,13 @@ def test_killed_run_resumes_and_ends_with_the_uninterrupted_numbers(tmp_path, sy
 
     run_snakemake(killed, "--unlock", config=config)
     result = run_snakemake(killed, "--cores", "1", "--rerun-incomplete", target, config=config)
-    log = (killed / "results/logs/runs" / f"{RESUME_RUN}.log").read_text()
-    assert f"resuming after epoch {finished}" in log
+    # The log keeps the epochs before the kill, says where the rerun resumed, then goes on.
+    lines = (killed / "results/logs/runs" / f"{RESUME_RUN}.log").read_text().splitlines()
+    resumed_at = next(i for i, line in enumerate(lines) if "resumed after epoch" in line)
+    assert f"resumed after epoch {finished} from " in lines[resumed_at]
+    for epoch in range(1, 6):
+        part = lines[:resumed_at] if epoch <= finished else lines[resumed_at:]
+        assert any(f"] epoch {epoch}/5: loss" in line for line in part), (epoch, lines)
     resumed = json.loads((killed / target).read_text())
     assert numbers(resumed) == numbers(reference)
     for name in ("predictions.npz",):
