@@ -4,6 +4,7 @@ import sys
 import time
 import traceback
 import warnings
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -50,3 +51,19 @@ def rule_log(path: str | Path | None, earlier: str = "", about: str | None = Non
     finally:
         if stream:
             stream.close()
+
+
+def remove_stale_logs(
+    folder: str | Path, current: Iterable[str], log: Callable[[str], None] = print
+) -> list[Path]:
+    """Remove the logs <name>.log in folder whose name is not in current, and return them.
+
+    A job that failed on an input the user has since removed (a broken image taken out of the
+    folder) leaves its log behind, where it would read as a failure of this run.
+    """
+    keep = {f"{name}.log" for name in current}
+    stale = sorted(p for p in Path(folder).glob("*.log") if p.name not in keep)
+    for path in stale:
+        path.unlink()
+        log(f"removed {path}: the log of an input that is no longer there")
+    return stale

@@ -70,6 +70,9 @@ rule edges_summary:
         "results/logs/edges_summary.log",
     params:
         skipped=[(str(path), why) for path, why in EDGE_IMAGES.skipped],
+        # Logs of images no longer in the folder (a failed one since removed) are removed.
+        images=sorted(EDGE_IMAGES.images),
+        image_logs="results/logs/edges",
     threads: 1
     resources:
         mem_mb=1000,

@@ -4,7 +4,7 @@ traceback, on the console."""
 import pytest
 
 from convstudy.data import DataError
-from convstudy.logs import rule_log
+from convstudy.logs import remove_stale_logs, rule_log
 
 
 def test_a_clear_error_is_one_line_on_the_console_and_a_traceback_in_the_log(tmp_path, capsys):
@@ -40,3 +40,11 @@ def test_a_log_can_start_with_earlier_lines(tmp_path, capsys):
     lines = log_file.read_text().splitlines()
     assert lines[0] == "[10:00:00] epoch 1/3" and lines[1].endswith("] epoch 2/3")
     assert "epoch 1/3" not in capsys.readouterr().err  # shown when it was logged
+
+
+def test_stale_logs_are_removed_and_current_ones_kept(tmp_path):
+    for name in ("kept", "gone"):
+        (tmp_path / f"{name}.log").write_text("FAILED: ...")
+    removed = remove_stale_logs(tmp_path, ["kept", "never_ran"], log=lambda _: None)
+    assert removed == [tmp_path / "gone.log"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.log"]

@@ -1,5 +1,7 @@
 """Sections 1-3 built through Snakemake from an empty results/, and bad image folders."""
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pandas as pd
@@ -116,6 +118,27 @@ def test_a_corrupt_image_fails_its_job_naming_the_file(tmp_path):
     assert result.output.count("looks like an image but cannot be decoded") == 1, result.output
     assert "Traceback" not in result.output and "Traceback (most recent call" in log
     assert not (tmp_path / "work" / "results" / "figures" / "edges" / "broken.png").exists()
+
+
+def test_the_log_of_a_failed_image_goes_once_the_folder_is_fixed(tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    assert cv2.imwrite(str(photos / "good.png"), np.full((16, 16), 90, np.uint8))
+    whole = cv2.imencode(".png", np.full((16, 16), 200, np.uint8))[1].tobytes()
+    (photos / "broken.png").write_bytes(whole[:40])
+    config = {"edges": {"images": str(photos)}}
+    work = tmp_path / "work"
+    failed = run_snakemake(work, "--cores", "1", "section_edges", config=config, check=False)
+    assert failed.returncode != 0
+    stale = work / "results" / "logs" / "edges" / "broken.log"
+    assert "FAILED" in stale.read_text()
+
+    (photos / "broken.png").unlink()
+    run_snakemake(work, "--cores", "1", "section_edges", config=config)
+    assert not stale.exists()
+    assert (work / "results" / "logs" / "edges" / "good.log").is_file()
+    summary = (work / "results" / "logs" / "edges_summary.log").read_text()
+    assert f"removed {Path('results/logs/edges/broken.log')}" in summary
 
 
 def test_tiny_images_get_the_same_edges_as_cv2(tmp_path):
