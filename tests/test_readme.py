@@ -6,6 +6,7 @@ config.yaml and results/), as README's commands do.
 """
 
 import os
+import re
 import subprocess
 
 import cv2
@@ -17,6 +18,10 @@ import yaml
 from tests.conftest import REPO, deep_update
 
 pytestmark = pytest.mark.slow
+
+CLUSTER_COMMAND = """.venv/bin/snakemake all --profile profiles/slurm \\
+    --default-resources runtime=60 mem_mb=2000 \\
+    slurm_partition=your_partition slurm_account=your_account"""
 
 EDGE_FOLDER_COMMAND = (
     ".venv/bin/snakemake section_edges --cores 4 "
@@ -69,3 +74,30 @@ def test_the_edge_folder_command(tmp_path, synthetic_sources):
     sizes = table.groupby("image")[["height", "width"]].first()
     assert tuple(sizes.loc["beach"]) == (150, 512)  # shrunk to max_side
     assert tuple(sizes.loc["dog"]) == (64, 48)
+
+
+def train_jobs(dry_run_output):
+    """{run: {resource: value}} of every training job a dry run lists."""
+    jobs = {}
+    for block in dry_run_output.split("\nrule ")[1:]:
+        if not block.startswith("train:"):
+            continue
+        wildcards = dict(re.findall(r"(\w+)=([^,\n]+)", re.search(r"wildcards: (.*)", block)[1]))
+        resources = dict(re.findall(r"(\w+)=([^,\n]+)", re.search(r"resources: (.*)", block)[1]))
+        jobs["{dataset}/{model}-{framework}/{variant}/seed{seed}".format(**wildcards)] = resources
+    return jobs
+
+
+def test_the_cluster_command_in_a_dry_run(tmp_path, synthetic_sources):
+    folder = checkout(tmp_path / "convstudy", {"datasets": synthetic_sources})
+    result = run(readme_command(CLUSTER_COMMAND) + " --dry-run", folder)
+    assert "This was a dry-run" in result.output
+    jobs = train_jobs(result.stdout)
+    assert len(jobs) > 100
+    # Each run asks Slurm for what its model needs (the rule's own numbers), not one size for
+    # all: LeNet runs peak at 300-800 MB and must fit nodes with less than 8 GB.
+    for name, resources in jobs.items():
+        alexnet = "/alexnet-" in name
+        assert resources["mem_mb"] == ("3000" if alexnet else "1500"), (name, resources)
+        assert resources["runtime"] == ("240" if alexnet else "60"), (name, resources)
+        assert resources["slurm_partition"] == "your_partition", (name, resources)
