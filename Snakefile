@@ -6,10 +6,11 @@ from snakemake.utils import min_version, validate
 min_version("9.0")
 
 
-configfile: "config.yaml"
+# Checked against schemas/config.schema.yaml, before and after its preset, in rules/common.smk.
+CONFIG_FILE = "config.yaml"
 
 
-validate(config, "schemas/config.schema.yaml")
+configfile: CONFIG_FILE
 
 
 # `snakemake --report report.html`: Snakemake's own report, captions in report/, by section.

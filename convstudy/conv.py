@@ -94,7 +94,8 @@ def cross_correlate2d(
     out[i, j] = sum_a sum_b kernel[a, b] * image[i + a - Kh//2, j + b - Kw//2], with pixels outside
     the image taken from the border extension named by `border` (see BORDERS). The anchor Kh//2,
     Kw//2 is OpenCV's, so this equals cv2.filter2D(image, -1, kernel, borderType=...) for any
-    kernel size. Vectorized over pixels: one whole-image multiply-add per kernel weight.
+    kernel size and any image size, down to 1x1. Vectorized over pixels: one whole-image
+    multiply-add per kernel weight.
     """
     image = np.asarray(image, dtype=np.float64)
     kernel = np.asarray(kernel, dtype=np.float64)
@@ -106,10 +107,9 @@ def cross_correlate2d(
     kernel_h, kernel_w = kernel.shape
     top, left = kernel_h // 2, kernel_w // 2
     pad_width = ((top, kernel_h - 1 - top), (left, kernel_w - 1 - left))
-    if BORDERS[border][0] == "reflect" and (
-        max(pad_width[0]) >= height or max(pad_width[1]) >= width
-    ):
-        raise ValueError(f"a {kernel.shape} kernel is too large to reflect a {image.shape} image")
+    # Where the kernel reaches further than the image is wide, numpy reflects again from the far
+    # side and repeats a 1-pixel side, exactly as OpenCV's borderInterpolate does, so even a 1x1
+    # image gets cv2.filter2D's result.
     padded = np.pad(image, pad_width, mode=BORDERS[border][0])
     out = np.zeros_like(image)
     for a in range(kernel_h):

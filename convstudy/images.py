@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from convstudy.config import ConfigError
+from convstudy.errors import UserError
 
 SKIMAGE_SOURCE = "skimage"
 SKIMAGE_PHOTOGRAPHS = {
@@ -40,7 +41,7 @@ SKIMAGE_PHOTOGRAPHS = {
 CONFIG_KEY = "edges.images"
 
 
-class ImageError(Exception):
+class ImageError(UserError):
     """An image file cannot be read; the message names it and what to do."""
 
 

@@ -36,6 +36,9 @@ class RunFiles:
     predictions: Path  # predictions.npz: predicted and true test labels
     weights: Path  # final weights, in the framework's own format
     checkpoints: Path  # a folder outside the declared outputs, kept if the run is killed
+    # The rule's log. Snakemake deletes it before a rerun, so each checkpoint keeps a copy, and
+    # a resumed run's log starts with it (earlier_log).
+    log: Path | None = None
 
 
 def settings_digest(settings: dict) -> str:
@@ -60,12 +63,15 @@ def train(settings: dict, dataset: Dataset, files: RunFiles, log=print) -> dict:
         settings["cpu_fallback"],
         settings["hybridize"],
     )
-    backend.build(spec, shape, network.initial_state(spec, shape, settings["seed"]))
-    backend.configure_optimizer(settings)
 
+    def start_afresh():
+        backend.build(spec, shape, network.initial_state(spec, shape, settings["seed"]))
+        backend.configure_optimizer(settings)
+
+    start_afresh()
     started_at = time.time()
     digest = settings_digest(settings)
-    history, start = _resume(backend, files.checkpoints, digest, log)
+    history, start = _resume(backend, files.checkpoints, digest, log, start_afresh)
     n_train = len(dataset.train_labels)
     log(
         f"{settings['run']}: {backend.parameter_count():,} parameters on {backend.device}, "
@@ -81,7 +87,7 @@ def train(settings: dict, dataset: Dataset, files: RunFiles, log=print) -> dict:
             f"train acc {record['train_accuracy']:.4f}, test acc {record['test_accuracy']:.4f}, "
             f"{record['seconds']['total']:.1f} s, {record['images_per_second']:,.0f} images/s"
         )
-        _save_checkpoint(backend, files.checkpoints, digest, history, predicted)
+        _save_checkpoint(backend, files.checkpoints, digest, history, predicted, files.log)
     predicted = _load_predictions(files.checkpoints)
 
     metrics = {
@@ -221,13 +227,17 @@ def _peak_memory_mb() -> dict:
 # --- checkpoints: one folder per finished epoch, named by progress.json (replaced atomically) ---
 
 
-def _save_checkpoint(backend, folder: Path, digest: str, history: list, predicted) -> None:
+def _save_checkpoint(
+    backend, folder: Path, digest: str, history: list, predicted, log_file: Path | None = None
+) -> None:
     epoch = history[-1]["epoch"]
     target = folder / f"epoch{epoch}"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     backend.save_checkpoint(str(target / "state"))
     np.save(target / "predictions.npy", predicted)
+    if log_file and Path(log_file).is_file():
+        shutil.copyfile(log_file, folder / LOG_COPY)
     progress = folder / "progress.json"
     temporary = folder / "progress.json.part"
     temporary.write_text(json.dumps({"digest": digest, "epoch": epoch, "history": history}))
@@ -237,18 +247,49 @@ def _save_checkpoint(backend, folder: Path, digest: str, history: list, predicte
             shutil.rmtree(old, ignore_errors=True)
 
 
-def _resume(backend, folder: Path, digest: str, log) -> tuple[list, int]:
+LOG_COPY = "run.log"
+
+
+def earlier_log(folder: Path) -> str:
+    """What a run logged up to its last checkpoint ('' when there is none to resume from)."""
+    folder = Path(folder)
+    if not (folder / "progress.json").exists() or not (folder / LOG_COPY).is_file():
+        return ""
+    return (folder / LOG_COPY).read_text(errors="replace")
+
+
+def _resume(backend, folder: Path, digest: str, log, start_afresh) -> tuple[list, int]:
+    """The history and epoch to continue from: the checkpoint's, loaded into backend, or none.
+
+    A checkpoint that cannot be read (cut short by a full disk, edited, half-copied) is
+    discarded with a warning and the run starts afresh: it is only a shortcut, and the run's
+    numbers are the same without it. A failed load may have changed some of the weights, so
+    start_afresh() restores the initial ones.
+    """
     progress = folder / "progress.json"
     if not progress.exists():
         return [], 0
-    saved = json.loads(progress.read_text())
-    if saved["digest"] != digest:
-        log(f"discarding a checkpoint of other settings in {folder}")
-        shutil.rmtree(folder)
+    try:
+        saved = json.loads(progress.read_text())
+        if saved["digest"] != digest:
+            log(f"discarding a checkpoint of other settings in {folder}")
+            shutil.rmtree(folder)
+            return [], 0
+        epoch, history = int(saved["epoch"]), list(saved["history"])
+        if len(history) != epoch:
+            raise ValueError(f"{len(history)} epochs of history for epoch {epoch}")
+        _load_predictions(folder)
+        backend.load_checkpoint(str(folder / f"epoch{epoch}" / "state"))
+    except Exception as error:  # noqa: BLE001 - whatever is wrong with it, the fix is the same
+        log(
+            f"WARNING: discarding a damaged checkpoint in {folder} ({type(error).__name__}: "
+            f"{error}); training from the start"
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+        start_afresh()
         return [], 0
-    backend.load_checkpoint(str(folder / f"epoch{saved['epoch']}" / "state"))
-    log(f"resuming after epoch {saved['epoch']} from {folder}")
-    return saved["history"], saved["epoch"]
+    log(f"resumed after epoch {epoch} from {folder}")
+    return history, epoch
 
 
 def _load_predictions(folder: Path) -> np.ndarray:

@@ -3,19 +3,60 @@
 from functools import cache
 from pathlib import Path
 
+import yaml
+from snakemake.common.configfile import load_configfile
 from snakemake.exceptions import WorkflowError
 
 from convstudy import analysis as run_analysis
 from convstudy import models, outline
 from convstudy import settings as run_settings
 from convstudy.backends import installed_with_gpu_support
-from convstudy.config import apply_preset
+from convstudy.config import apply_preset, schema_problem, type_command_line_values
 from convstudy.data import catalog, sources
-from convstudy.data.cache import TASKS
+from convstudy.data.cache import TASKS, cache_problem, damaged_cache
+from convstudy.errors import UserError
 from convstudy.settings import comparison_runs
 
-apply_preset(config)
-validate(config, "../schemas/config.schema.yaml")
+# --- config: as given, checked, then the preset ------------------------------------------------
+
+SCHEMA = Path(workflow.basedir) / "schemas" / "config.schema.yaml"
+
+
+def stop_at_load(problem):
+    """Stop the load with the problem alone: its message names the setting and what to do, and a
+    traceback would only point into this workflow's code, which is not where the fix is."""
+    logger.error(f"Config error: {problem}")
+    raise SystemExit(1)
+
+
+def checked(function, *args):
+    """function(*args), stopping the load with the message of a UserError it raises."""
+    try:
+        return function(*args)
+    except UserError as error:
+        stop_at_load(error)
+
+
+def check_schema():
+    problem = schema_problem(config, yaml.safe_load(SCHEMA.read_text()))
+    if problem:
+        stop_at_load(f"{problem} (schema: schemas/config.schema.yaml)")
+    validate(config, str(SCHEMA))  # Snakemake's own check also fills the schema's defaults
+
+
+def config_defaults():
+    """config.yaml as loaded on its own: what the user did not set with --configfile or --config
+    (empty when the command line replaces it)."""
+    if workflow.config_settings.replace_workflow_config or not Path(CONFIG_FILE).is_file():
+        return {}
+    return load_configfile(CONFIG_FILE)
+
+
+type_command_line_values(config, workflow.config_settings.config)
+check_schema()
+# Values the user set on top of config.yaml win over the preset's; the log names any it kept out.
+checked(apply_preset, config, config_defaults(), logger.warning)
+check_schema()
 
 RESULTS = Path("results")
 
@@ -26,7 +67,12 @@ def dataset_cache(dataset):
 
 def _dataset_status(dataset):
     """(available, why): decided once, when the workflow loads, so no run fails hours in."""
-    if dataset_cache(dataset).exists():
+    cached = dataset_cache(dataset)
+    if cached.exists():
+        problem = cache_problem(cached)
+        if problem:
+            # Said now, before any job runs; the jobs that read it stop with the same advice.
+            logger.warning(str(damaged_cache(cached, problem)))
         return True, "already cached"
     info = catalog.dataset_info(dataset)
     reasons = []
@@ -57,7 +103,7 @@ def available_datasets():
 RUN = "{dataset}/{model}-{framework}/{variant}/seed{seed}"
 
 # Resolving every declared run now makes a bad setting fail before any training starts.
-DECLARED_RUNS = run_settings.check_all(config)
+DECLARED_RUNS = checked(run_settings.check_all, config)
 
 
 def run_of(wildcards):

@@ -8,7 +8,7 @@ from convstudy.images import list_images as list_edge_images
 # Listed when the workflow loads (a few bytes per file), so the per-image targets are known and a
 # missing or empty folder fails at once, naming edges.images.
 EDGES = config["edges"]
-EDGE_IMAGES = list_edge_images(EDGES["images"])
+EDGE_IMAGES = checked(list_edge_images, EDGES["images"])
 for _path, _why in EDGE_IMAGES.skipped:
     logger.warning(f"edges.images: skipping {_path}: {_why}")
 
@@ -70,6 +70,9 @@ rule edges_summary:
         "results/logs/edges_summary.log",
     params:
         skipped=[(str(path), why) for path, why in EDGE_IMAGES.skipped],
+        # Logs of images no longer in the folder (a failed one since removed) are removed.
+        images=sorted(EDGE_IMAGES.images),
+        image_logs="results/logs/edges",
     threads: 1
     resources:
         mem_mb=1000,

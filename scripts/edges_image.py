@@ -1,7 +1,7 @@
 from convstudy.logs import rule_log
 from convstudy.sections.edges import build_image_edges
 
-with rule_log(snakemake.log[0]) as log:
+with rule_log(snakemake.log[0], about=snakemake.input.image) as log:
     build_image_edges(
         snakemake.wildcards.image,
         snakemake.input.image,

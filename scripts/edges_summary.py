@@ -1,4 +1,4 @@
-from convstudy.logs import rule_log
+from convstudy.logs import remove_stale_logs, rule_log
 from convstudy.sections.edges import build_edge_summary
 
 with rule_log(snakemake.log[0]) as log:
@@ -11,3 +11,4 @@ with rule_log(snakemake.log[0]) as log:
         snakemake.params.skipped,
         log,
     )
+    remove_stale_logs(snakemake.params.image_logs, snakemake.params.images, log)

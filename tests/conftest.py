@@ -58,6 +58,11 @@ def snakemake_command(workdir, *args):
     ]
 
 
+def assert_no_traceback(output):
+    """A load-time error shows its message alone: no Python traceback, no frame lines."""
+    assert "Traceback" not in output and '  File "' not in output, output[-3000:]
+
+
 def run_snakemake(workdir, *args, config=None, check=True, timeout=1200):
     """Run this repository's workflow in workdir on a copy of config.yaml with overrides."""
     workdir = Path(workdir)

@@ -121,3 +121,12 @@ def test_cifar_source_accepts_archive_folder_or_extracted(tmp_path):
     for given in (archive, tmp_path):
         content = sources.collect(CIFAR100, [{"path": str(given)}], checksums, log=print)
         assert sorted(content) == ["meta", "test", "train"]
+
+
+@pytest.mark.parametrize(
+    "read",
+    [formats.gunzip, lambda content, name: formats.read_tar_members(content, ("meta",), name)],
+)
+def test_an_empty_file_is_called_empty(read):
+    with pytest.raises(DataError, match=r"^x\.gz: empty file \(0 bytes\)"):
+        read(b"", "x.gz")

@@ -155,3 +155,18 @@ def test_combined_is_the_largest_absolute_response():
     a = np.array([[1.0, -5.0], [0.0, 2.0]])
     b = np.array([[-3.0, 4.0], [0.5, -2.5]])
     np.testing.assert_array_equal(kernels.combine_orientations([a, b]), [[3, 5], [0.5, 2.5]])
+
+
+@pytest.mark.parametrize("image_shape", [(1, 1), (1, 5), (5, 1), (2, 2), (2, 7)])
+@pytest.mark.parametrize("kernel_shape", [(3, 3), (5, 5), (7, 3)])
+def test_images_smaller_than_the_kernel_reach_are_cross_correlated_like_cv2(
+    image_shape, kernel_shape
+):
+    # OpenCV extends a 1-pixel side by repeating it and reflects again past the far side; a
+    # user's folder may hold such images (icons, 1-pixel spacers).
+    rng = np.random.default_rng(sum(image_shape) * 10 + sum(kernel_shape))
+    image = rng.random(image_shape)
+    kernel = rng.standard_normal(kernel_shape)
+    np.testing.assert_allclose(
+        cross_correlate2d(image, kernel), filter2d_cv2(image, kernel), atol=1e-12
+    )

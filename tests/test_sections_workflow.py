@@ -1,5 +1,7 @@
 """Sections 1-3 built through Snakemake from an empty results/, and bad image folders."""
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pandas as pd
@@ -14,7 +16,7 @@ from convstudy.sections.conv1x1 import (
 )
 from convstudy.sections.conv_shapes import CASES
 from convstudy.sections.edges import TABLE_COLUMNS
-from tests.conftest import run_snakemake
+from tests.conftest import assert_no_traceback, run_snakemake
 
 pytestmark = pytest.mark.slow
 
@@ -111,7 +113,73 @@ def test_a_corrupt_image_fails_its_job_naming_the_file(tmp_path):
     assert result.returncode != 0
     log = (tmp_path / "work" / "results" / "logs" / "edges" / "broken.log").read_text()
     assert "broken.png: looks like an image but cannot be decoded" in log
+    # The console shows the message once, then Snakemake's rule and log path; the traceback is
+    # only in the log.
+    assert result.output.count("looks like an image but cannot be decoded") == 1, result.output
+    assert "Traceback" not in result.output and "Traceback (most recent call" in log
     assert not (tmp_path / "work" / "results" / "figures" / "edges" / "broken.png").exists()
+
+
+def test_the_log_of_a_failed_image_goes_once_the_folder_is_fixed(tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    assert cv2.imwrite(str(photos / "good.png"), np.full((16, 16), 90, np.uint8))
+    whole = cv2.imencode(".png", np.full((16, 16), 200, np.uint8))[1].tobytes()
+    (photos / "broken.png").write_bytes(whole[:40])
+    config = {"edges": {"images": str(photos)}}
+    work = tmp_path / "work"
+    failed = run_snakemake(work, "--cores", "1", "section_edges", config=config, check=False)
+    assert failed.returncode != 0
+    stale = work / "results" / "logs" / "edges" / "broken.log"
+    assert "FAILED" in stale.read_text()
+
+    (photos / "broken.png").unlink()
+    run_snakemake(work, "--cores", "1", "section_edges", config=config)
+    assert not stale.exists()
+    assert (work / "results" / "logs" / "edges" / "good.log").is_file()
+    summary = (work / "results" / "logs" / "edges_summary.log").read_text()
+    assert f"removed {Path('results/logs/edges/broken.log')}" in summary
+
+
+def test_tiny_images_get_the_same_edges_as_cv2(tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    shapes = {"dot": (1, 1), "row": (1, 5), "column": (5, 1)}
+    rng = np.random.default_rng(3)
+    for name, shape in shapes.items():
+        assert cv2.imwrite(str(photos / f"{name}.png"), rng.integers(0, 256, shape, np.uint8))
+    run_snakemake(
+        tmp_path / "work",
+        "--cores",
+        "2",
+        "section_edges",
+        config={"edges": {"images": str(photos)}},
+    )
+    table = pd.read_csv(tmp_path / "work" / "results" / "tables" / "edge_energy.csv")
+    sizes = table.groupby("image")[["height", "width"]].first()
+    assert {name: tuple(sizes.loc[name]) for name in shapes} == shapes
+    assert table["max_abs_diff_vs_cv2"].max() < 1e-9
+    for name in shapes:
+        assert (tmp_path / "work" / "results" / "figures" / "edges" / f"{name}.png").is_file()
+
+
+def test_a_folder_and_max_side_given_on_the_command_line(tmp_path):
+    # Snakemake hands the values inside a nested --config over as strings; max_side must still
+    # be the number 16.
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    assert cv2.imwrite(str(photos / "wide.png"), np.full((20, 64), 128, np.uint8))
+    run_snakemake(
+        tmp_path / "work",
+        "--cores",
+        "1",
+        "section_edges",
+        "--config",
+        f"edges={{images: {photos}, max_side: 16}}",
+    )
+    table = pd.read_csv(tmp_path / "work" / "results" / "tables" / "edge_energy.csv")
+    assert set(table["image"]) == {"wide"}
+    assert (table["height"].iloc[0], table["width"].iloc[0]) == (5, 16)
 
 
 @pytest.mark.parametrize("folder", ["missing", "empty"])
@@ -125,5 +193,6 @@ def test_a_missing_or_empty_folder_fails_at_once_naming_the_key(tmp_path, folder
         check=False,
     )
     assert result.returncode != 0
-    assert "edges.images:" in result.output
+    assert "Config error: edges.images:" in result.output
+    assert_no_traceback(result.output)
     assert ("does not exist" if folder == "missing" else "holds no image file") in result.output

@@ -1,5 +1,6 @@
 """The training loop: deterministic, the same on both data paths, resumable, checked settings."""
 
+import copy
 import json
 import os
 import signal
@@ -38,7 +39,7 @@ def synthetic_dataset(n_train=512, n_test=128, seed=0, classes=10):
     )
 
 
-def run_once(tmp_path, arm, dataset, name="run", overrides=None, **scale):
+def run_once(tmp_path, arm, dataset, name="run", overrides=None, log=None, **scale):
     dataset_name, model, framework, variant = run_settings.parse_arm(arm, "test")
     config = quick_config(**{"epochs": 2, **scale})
     settings = run_settings.resolve(
@@ -52,7 +53,7 @@ def run_once(tmp_path, arm, dataset, name="run", overrides=None, **scale):
         folder / "model.weights",
         folder / "checkpoints",
     )
-    metrics = train(settings, dataset, files, log=lambda _: None)
+    metrics = train(settings, dataset, files, log=log or (lambda _: None))
     return metrics, np.load(files.predictions)["predicted"], files
 
 
@@ -131,7 +132,88 @@ def test_changed_setting_never_resumes_a_stale_checkpoint(tmp_path):
     assert "stale" not in metrics["epochs"][0]
 
 
+class Killed(Exception):
+    """Stands for a kill after the first epoch's checkpoint."""
+
+
+def killed_after_first_epoch(message):
+    if message.startswith("epoch 2/"):
+        raise Killed
+
+
+@pytest.mark.parametrize(
+    "framework, damaged",
+    # MXNet: the weights load and the optimizer state fails; both must start afresh.
+    [("mxnet", "epoch1/state.states"), ("torch", "epoch1/state"), ("torch", "progress.json")],
+)
+def test_a_damaged_checkpoint_is_discarded_and_the_run_starts_afresh(tmp_path, framework, damaged):
+    dataset = synthetic_dataset(n_train=256, n_test=64)
+    arm = f"fashion_mnist/lenet-{framework}/base"
+    reference, predicted_reference, _ = run_once(tmp_path, arm, dataset, "whole", epochs=2)
+    with pytest.raises(Killed):
+        run_once(tmp_path, arm, dataset, "x", log=killed_after_first_epoch, epochs=2)
+    checkpoint = tmp_path / "x" / "checkpoints"
+    assert (checkpoint / damaged).is_file()
+    (checkpoint / damaged).write_bytes(b"\x00cut short")
+    messages = []
+    metrics, predicted, files = run_once(tmp_path, arm, dataset, "x", log=messages.append, epochs=2)
+    assert any(
+        m.startswith(f"WARNING: discarding a damaged checkpoint in {checkpoint}") for m in messages
+    ), messages
+    assert not any("resum" in m for m in messages)
+    assert numbers(metrics) == numbers(reference)
+    np.testing.assert_array_equal(predicted, predicted_reference)
+
+
 # --- through Snakemake -------------------------------------------------------------------------
+
+QUICK_RUN = "fashion_mnist/lenet-torch/base/seed0"
+QUICK_TARGET = f"results/runs/{QUICK_RUN}/metrics.json"
+
+
+def test_a_damaged_checkpoint_found_by_a_rerun_is_discarded(tmp_path, synthetic_sources):
+    config = {"datasets": synthetic_sources, "preset": "quick"}
+    run_snakemake(tmp_path, "--cores", "1", QUICK_TARGET, config=config)
+    first = json.loads((tmp_path / QUICK_TARGET).read_text())
+    # What a kill during a checkpoint's write on a full disk leaves: the progress of epoch 1 and
+    # its predictions, but a cut-short state file.
+    checkpoint = tmp_path / "results" / "checkpoints" / QUICK_RUN
+    (checkpoint / "epoch1").mkdir(parents=True)
+    (checkpoint / "epoch1" / "state").write_bytes(b"PK\x03\x04 cut short")
+    predictions = np.load(tmp_path / f"results/runs/{QUICK_RUN}/predictions.npz")["predicted"]
+    np.save(checkpoint / "epoch1" / "predictions.npy", predictions)
+    progress = {"digest": first["settings_digest"], "epoch": 1, "history": first["epochs"][:1]}
+    (checkpoint / "progress.json").write_text(json.dumps(progress))
+
+    run_snakemake(
+        tmp_path, "--cores", "1", "--forcerun", "train", "--", QUICK_TARGET, config=config
+    )
+    log = (tmp_path / "results/logs/runs" / f"{QUICK_RUN}.log").read_text()
+    assert "WARNING: discarding a damaged checkpoint" in log and "training from the start" in log
+    again = json.loads((tmp_path / QUICK_TARGET).read_text())
+    assert numbers(again) == numbers(first)
+    assert not checkpoint.exists()
+
+
+def test_a_damaged_dataset_cache_is_named_with_what_to_do(tmp_path, synthetic_sources):
+    config = {"datasets": synthetic_sources, "preset": "quick"}
+    cache = "results/datasets/fashion_mnist.npz"
+    run_snakemake(tmp_path, "--cores", "1", cache, config=config)
+    whole = (tmp_path / cache).read_bytes()
+    (tmp_path / cache).write_bytes(whole[: len(whole) // 2])
+
+    result = run_snakemake(tmp_path, "--cores", "1", QUICK_TARGET, config=config, check=False)
+    assert result.returncode != 0
+    advice = f"{cache}: the cached dataset is damaged"
+    # Said when the workflow loads, and again by the job that reads it.
+    assert result.output.count(advice) == 2, result.output[-3000:]
+    assert f"Delete it (rm {cache}) and run again" in result.output
+    assert "Traceback" not in result.output
+
+    (tmp_path / cache).unlink()
+    run_snakemake(tmp_path, "--cores", "1", QUICK_TARGET, config=config)
+    assert (tmp_path / QUICK_TARGET).is_file()
+
 
 RESUME_RUN = "fashion_mnist/lenet-mxnet/batchnorm/seed0"
 
@@ -176,8 +258,13 @@ def test_killed_run_resumes_and_ends_with_the_uninterrupted_numbers(tmp_path, sy
 
     run_snakemake(killed, "--unlock", config=config)
     result = run_snakemake(killed, "--cores", "1", "--rerun-incomplete", target, config=config)
-    log = (killed / "results/logs/runs" / f"{RESUME_RUN}.log").read_text()
-    assert f"resuming after epoch {finished}" in log
+    # The log keeps the epochs before the kill, says where the rerun resumed, then goes on.
+    lines = (killed / "results/logs/runs" / f"{RESUME_RUN}.log").read_text().splitlines()
+    resumed_at = next(i for i, line in enumerate(lines) if "resumed after epoch" in line)
+    assert f"resumed after epoch {finished} from " in lines[resumed_at]
+    for epoch in range(1, 6):
+        part = lines[:resumed_at] if epoch <= finished else lines[resumed_at:]
+        assert any(f"] epoch {epoch}/5: loss" in line for line in part), (epoch, lines)
     resumed = json.loads((killed / target).read_text())
     assert numbers(resumed) == numbers(reference)
     for name in ("predictions.npz",):
@@ -280,3 +367,46 @@ def test_a_run_records_the_machine_and_that_its_times_are_measured_alongside(tmp
     epoch = metrics["epochs"][-1]["seconds"]
     parts = sum(epoch[p] for p in ("data", "forward", "backward", "step", "other"))
     assert parts == pytest.approx(epoch["train"], rel=1e-6)
+
+
+def test_values_the_user_sets_win_over_the_preset_and_are_reported(tmp_path, synthetic_sources):
+    # config.yaml as shipped, the user's own file on top, and the quick preset (2 epochs on
+    # 1,000 images): the user's epochs and training images win, the preset's other values hold.
+    overlay = tmp_path / "mine.yaml"
+    overlay.write_text(yaml.safe_dump({"scale": {"epochs": 3, "train_limit": 300}}))
+    target = "results/runs/fashion_mnist/lenet-torch/base/seed0/metrics.json"
+    result = run_snakemake(
+        tmp_path / "work",
+        "--cores",
+        "1",
+        "--configfile",
+        str(overlay),
+        "--config",
+        "preset=quick",
+        "--",
+        target,
+        config={"datasets": synthetic_sources},
+    )
+    assert "preset quick: your own values win" in result.output
+    assert "scale.epochs: 3 (preset: 2)" in result.output
+    assert "scale.train_limit: 300 (preset: 1000)" in result.output
+    metrics = json.loads((tmp_path / "work" / target).read_text())
+    assert len(metrics["epochs"]) == 3
+    assert metrics["settings"]["train_limit"] == 300
+    assert metrics["settings"]["test_limit"] == 500  # the preset's, not set by the user
+
+
+def test_apply_preset_keeps_out_only_what_differs_from_config_yaml():
+    defaults = yaml.safe_load((REPO / "config.yaml").read_text())
+    given = deep_merge(defaults, {"preset": "quick", "scale": {"epochs": 4, "test_limit": None}})
+    told = []
+    config = apply_preset(copy.deepcopy(given), defaults, told.append)
+    assert config["scale"]["epochs"] == 4
+    # test_limit: null is config.yaml's own value, not a choice: the preset's applies.
+    assert config["scale"]["test_limit"] == 500 and config["scale"]["seeds"] == [0, 1]
+    assert told == [
+        "preset quick: your own values win over the preset's, as set with --configfile or "
+        "--config: scale.epochs: 4 (preset: 2)"
+    ]
+    # Without config.yaml to compare with, the preset replaces everything it sets.
+    assert apply_preset(copy.deepcopy(given))["scale"]["epochs"] == 2

@@ -4,7 +4,7 @@ import numpy as np
 
 from convstudy.data.cache import load_task
 from tests import synthetic
-from tests.conftest import run_snakemake
+from tests.conftest import assert_no_traceback, run_snakemake
 
 
 def test_dataset_targets_build_verified_caches(tmp_path, synthetic_sources):
@@ -35,6 +35,9 @@ def _fails_cleanly(tmp_path, target, config, *messages):
     text = log.read_text() + result.output
     for message in messages:
         assert message in text, f"{message!r} not in:\n{text[-3000:]}"
+    # The console shows the message once; the traceback is only in the log.
+    assert "Traceback" not in result.output, result.output[-3000:]
+    assert "Traceback (most recent call last)" in log.read_text()
     leftovers = list((tmp_path / "results" / "datasets").glob("*"))
     assert leftovers == [], f"partial output left behind: {leftovers}"
     return text
@@ -53,6 +56,20 @@ def test_truncated_archive_fails_with_the_file_named_then_retry_works(tmp_path, 
     damaged.write_bytes(whole)
     run_snakemake(tmp_path, "--cores", "1", "results/datasets/mnist.npz", config=config)
     assert load_task(tmp_path / "results/datasets/mnist.npz", "mnist").train_images.shape[0] == 50
+
+
+def test_an_empty_gz_is_reported_as_empty_not_as_a_checksum_mismatch(tmp_path, synthetic_sources):
+    folder = tmp_path / "copy"
+    checksums = synthetic.write_idx_dataset(folder, n_train=50, n_test=20)
+    empty = folder / "train-labels-idx1-ubyte.gz"
+    empty.write_bytes(b"")
+    config = _only(
+        synthetic_sources, "mnist", sources=[{"path": str(folder)}], content_md5=checksums
+    )
+    text = _fails_cleanly(
+        tmp_path, "results/datasets/mnist.npz", config, f"{empty}: empty file (0 bytes)"
+    )
+    assert "has md5" not in text  # not a checksum mismatch of empty input
 
 
 def test_wrong_checksum_names_file_expected_and_fix(tmp_path, synthetic_sources):
@@ -112,7 +129,11 @@ def test_unavailable_dataset_is_skipped_up_front_not_failed(tmp_path, synthetic_
 def test_config_typo_fails_at_load_naming_the_key(tmp_path, synthetic_sources):
     config = {"datasets": dict(synthetic_sources, mnsit={"sources": ["official"]})}
     result = run_snakemake(tmp_path, "-n", "--cores", "1", config=config, check=False)
-    assert result.returncode != 0 and "mnsit" in result.output
+    assert result.returncode != 0
+    assert "Config error: datasets: Additional properties are not allowed ('mnsit' was" in (
+        result.output
+    )
+    assert_no_traceback(result.output)
 
 
 def test_unknown_preset_fails_with_the_choices(tmp_path, synthetic_sources):
@@ -128,3 +149,22 @@ def test_unknown_preset_fails_with_the_choices(tmp_path, synthetic_sources):
     )
     assert result.returncode != 0
     assert "preset: 'quik' is not defined; choose one of full, quick" in result.output
+    assert_no_traceback(result.output)
+
+
+def test_a_wrong_value_from_the_command_line_is_named_without_a_traceback(
+    tmp_path, synthetic_sources
+):
+    result = run_snakemake(
+        tmp_path,
+        "-n",
+        "--cores",
+        "1",
+        "--config",
+        "device=gpu",
+        config={"datasets": synthetic_sources},
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "Config error: device: 'gpu' is not one of ['cpu', 'cuda', 'auto']" in result.output
+    assert_no_traceback(result.output)

@@ -11,9 +11,14 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from convstudy.errors import UserError
 from convstudy.network import Layer
 
 FRAMEWORKS = ("mxnet", "torch")
+
+
+class DeviceError(UserError, RuntimeError):
+    """The device a run asks for cannot be used here; the message says what to set instead."""
 
 
 class Backend(ABC):
@@ -151,7 +156,7 @@ def resolve_device(framework: str, wanted: str, gpu_available: bool, cpu_fallbac
     if wanted == "auto" or cpu_fallback:
         warnings.warn(f"{problem}; running on the CPU instead", RuntimeWarning, stacklevel=2)
         return "cpu"
-    raise RuntimeError(
+    raise DeviceError(
         f"{problem}. Run where a GPU is available, set device: auto, or set cpu_fallback: true "
         "to run on the CPU with a warning."
     )

@@ -6,6 +6,8 @@ One uncompressed .npz per dataset:
 It is written atomically: a reader never sees a half-written file.
 """
 
+import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,10 +126,41 @@ def write_atomic_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
         np.savez(stream, **arrays)
 
 
+def damaged_cache(path: str | Path, why) -> DataError:
+    return DataError(
+        f"{path}: the cached dataset is damaged ({why}). Delete it (rm {path}) and run again; "
+        "it is rebuilt from its sources."
+    )
+
+
+def cache_problem(path: str | Path) -> str | None:
+    """Why a cached .npz cannot be read, judged from its zip directory alone (at the end of the
+    file, so this is cheap and catches a truncated file), or None when it looks whole."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError) as error:
+        return str(error)
+    missing = sorted({"train_images.npy", "test_images.npy"} - names)
+    return f"it lacks {', '.join(missing)}" if missing else None
+
+
+@contextmanager
+def _read_cache(path: str | Path):
+    """The cached .npz, open; a file that cannot be read is named, with what to do."""
+    try:
+        with np.load(path) as cached:
+            yield cached
+    except FileNotFoundError:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError) as error:
+        raise damaged_cache(path, f"{type(error).__name__}: {error}") from None
+
+
 def load_task(path: str | Path, name: str) -> Dataset:
     """Read a task (a dataset and one of its label sets) from its cached .npz."""
     label_set = task(name).label_set
-    with np.load(path) as cached:
+    with _read_cache(path) as cached:
         return Dataset(
             name=name,
             train_images=cached["train_images"],
@@ -140,7 +173,7 @@ def load_task(path: str | Path, name: str) -> Dataset:
 
 def load_classes(path: str | Path, name: str) -> list[str]:
     """The class names of a task, read from its cached .npz without loading the images."""
-    with np.load(path) as cached:
+    with _read_cache(path) as cached:
         return [str(c) for c in cached[f"classes_{task(name).label_set}"]]
 
 

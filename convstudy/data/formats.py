@@ -45,7 +45,19 @@ def encode_idx(array: np.ndarray) -> bytes:
     return header + array.tobytes()
 
 
+def require_content(content: bytes, name: str) -> bytes:
+    """content, unless it is empty: an empty file decompresses to nothing (gzip accepts it) and
+    would otherwise surface as a checksum mismatch, which points at the wrong cause."""
+    if not content:
+        raise DataError(
+            f"{name}: empty file (0 bytes), an interrupted copy or download? Delete it and fetch "
+            "it again, or remove this source from config.yaml."
+        )
+    return content
+
+
 def gunzip(content: bytes, name: str) -> bytes:
+    require_content(content, name)
     try:
         return gzip.decompress(content)
     except (OSError, EOFError, gzip.BadGzipFile) as error:
@@ -146,6 +158,7 @@ def read_tar_members(content: bytes, wanted: tuple[str, ...], name: str) -> dict
     """Read the members whose base names are in `wanted` from a (gzipped) tar archive."""
     import tarfile
 
+    require_content(content, name)
     found: dict[str, bytes] = {}
     try:
         with tarfile.open(fileobj=io.BytesIO(content), mode="r:*") as tar:

@@ -166,7 +166,7 @@ def _read_idx_path(folder: Path) -> dict[str, bytes]:
     for name in IDX_FILES.values():
         raw, packed = folder / name, folder / f"{name}.gz"
         if raw.is_file():
-            content[name] = raw.read_bytes()
+            content[name] = formats.require_content(raw.read_bytes(), str(raw))
         elif packed.is_file():
             content[name] = formats.gunzip(packed.read_bytes(), str(packed))
         else:
@@ -182,7 +182,10 @@ def _read_cifar_path(path: Path) -> dict[str, bytes]:
         return formats.read_tar_members(path.read_bytes(), CIFAR100_MEMBERS, str(path))
     for folder in (path, path / "cifar-100-python"):
         if all((folder / m).is_file() for m in CIFAR100_MEMBERS):
-            return {m: (folder / m).read_bytes() for m in CIFAR100_MEMBERS}
+            return {
+                m: formats.require_content((folder / m).read_bytes(), str(folder / m))
+                for m in CIFAR100_MEMBERS
+            }
     archive = path / CIFAR100_ARCHIVE
     if archive.is_file():
         return formats.read_tar_members(archive.read_bytes(), CIFAR100_MEMBERS, str(archive))
@@ -211,7 +214,7 @@ def _read_url(info: DatasetInfo, url: str, published_md5: dict[str, str] | None,
         files = {CIFAR100_ARCHIVE: url.rstrip("/") + f"/{CIFAR100_ARCHIVE}"}
     content = {}
     for filename, file_url in files.items():
-        data = _download(file_url, log)
+        data = formats.require_content(_download(file_url, log), file_url)
         if published_md5 and md5(data) != published_md5[filename]:
             raise DataError(
                 f"{file_url}: downloaded {len(data)} bytes with md5 {md5(data)}, expected the "
