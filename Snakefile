@@ -6,7 +6,7 @@ from snakemake.utils import min_version, validate
 min_version("9.0")
 
 
-# Checked against schemas/config.schema.yaml, before and after its preset, in rules/common.smk.
+# Checked against schemas/config.schema.yaml, before and after its preset, in rules/common/config.smk.
 CONFIG_FILE = "config.yaml"
 
 
@@ -17,13 +17,17 @@ configfile: CONFIG_FILE
 report: "report/workflow.rst"
 
 
-include: "rules/common.smk"
+# Helpers first (functions and the state the rules need), by concern; then the rules.
+include: "rules/common/config.smk"
+include: "rules/common/datasets.smk"
+include: "rules/common/runs.smk"
+include: "rules/common/analysis.smk"
+include: "rules/common/report.smk"
 include: "rules/datasets.smk"
+include: "rules/runs.smk"
 include: "rules/edges.smk"
 include: "rules/conv_shapes.smk"
 include: "rules/conv1x1.smk"
-include: "rules/train.smk"
-include: "rules/timing.smk"
 include: "rules/analysis.smk"
 include: "rules/report.smk"
 
@@ -31,7 +35,7 @@ include: "rules/report.smk"
 rule all:
     default_target: True
     input:
-        available_datasets(),
+        available_datasets,
         rules.section_edges.input,
         rules.section_conv_shapes.input,
         rules.section_conv1x1.input,

@@ -4,15 +4,16 @@
 #   results/figures/comparisons/<name>.png   results/tables/comparisons/<name>.csv
 #   results/figures/time_breakdown.png       results/figures/width.png
 #   results/figures/activations/<dataset>.png results/figures/confusion/<dataset>.png
-# A comparison's files need only its own runs; the summary tables and figures need every run.
+# A comparison's files need only its own runs; the summary tables and figures need every run
+# whose dataset this machine can get (asked only when they are requested).
 
 
 rule aggregate:
     """Every run's metrics and every arm's timing in tidy tables: per run, per epoch, per arm
     timed alone, and every comparison's arms."""
     input:
-        metrics=[run_file(run, "metrics.json") for run in RUNNABLE_RUNS],
-        timings=[timing_file(arm) for arm in TIMED_ARMS],
+        metrics=all_metrics,
+        timings=all_timings,
     output:
         runs=report(
             "results/tables/runs.csv",
@@ -33,7 +34,7 @@ rule aggregate:
     log:
         "results/logs/analysis/aggregate.log",
     params:
-        comparisons={name: comparison_params(name) for name in RUNNABLE_COMPARISONS},
+        comparisons=lambda w: {name: comparison_params(name) for name in runnable_comparisons()},
     threads: 1
     resources:
         mem_mb=1500,
@@ -82,7 +83,7 @@ rule comparison:
 rule time_breakdown:
     """Where training time goes, every arm timed alone."""
     input:
-        [timing_file(arm) for arm in TIMED_ARMS],
+        all_timings,
     output:
         table=report(
             "results/tables/time_breakdown.csv",
@@ -111,10 +112,8 @@ rule time_breakdown:
 rule width:
     """The parameter-size question: accuracy against parameter count, every width sweep."""
     input:
-        [
-            run_file(run, "metrics.json")
-            for name in WIDTH_COMPARISONS
-            for run in comparison_runs(config, name)
+        lambda w: [
+            run_file(run) for name in width_comparisons() for run in comparison_runs(config, name)
         ],
     output:
         table=report(
@@ -133,7 +132,7 @@ rule width:
     log:
         "results/logs/analysis/width.log",
     params:
-        comparisons={name: comparison_params(name) for name in WIDTH_COMPARISONS},
+        comparisons=lambda w: {name: comparison_params(name) for name in width_comparisons()},
     threads: 1
     resources:
         mem_mb=1500,
@@ -146,9 +145,9 @@ rule width:
 rule activation_maps:
     """A trained LeNet's feature maps on sample test images, beside the section-1 kernels."""
     input:
-        dataset=lambda w: dataset_cache(TASKS[w.dataset].dataset),
-        metrics=lambda w: run_file(showcase_run(w.dataset), "metrics.json"),
-        weights=lambda w: run_file(showcase_run(w.dataset), "model.weights"),
+        dataset=task_cache,
+        metrics=lambda w: run_file(showcase_run(w.dataset), "metrics"),
+        weights=lambda w: run_file(showcase_run(w.dataset), "weights"),
     output:
         figure=report(
             "results/figures/activations/{dataset}.png",
@@ -184,8 +183,8 @@ rule activation_maps:
 rule confusion_matrix:
     """Confusion matrix of a trained LeNet on the test set: counts and row-normalized."""
     input:
-        dataset=lambda w: dataset_cache(TASKS[w.dataset].dataset),
-        predictions=lambda w: run_file(showcase_run(w.dataset), "predictions.npz"),
+        dataset=task_cache,
+        predictions=lambda w: run_file(showcase_run(w.dataset), "predictions"),
     output:
         figure=report(
             "results/figures/confusion/{dataset}.png",
@@ -239,8 +238,8 @@ rule environment:
     """The conditions of this build: machine, software, threads, jobs at once, preset, seeds,
     and how long the training and timing jobs took."""
     input:
-        metrics=[run_file(run, "metrics.json") for run in RUNNABLE_RUNS],
-        timings=[timing_file(arm) for arm in TIMED_ARMS],
+        metrics=all_metrics,
+        timings=all_timings,
     output:
         report(
             "results/tables/environment.csv",
@@ -267,7 +266,7 @@ rule analysis:
         rules.environment.output,
         rules.architectures.output,
         rules.time_breakdown.output,
-        expand(rules.comparison.output, name=RUNNABLE_COMPARISONS),
-        rules.width.output if WIDTH_COMPARISONS else [],
-        expand(rules.activation_maps.output, dataset=SHOWCASE_AVAILABLE),
-        expand(rules.confusion_matrix.output, dataset=SHOWCASE_AVAILABLE),
+        lambda w: expand(rules.comparison.output, name=runnable_comparisons()),
+        lambda w: rules.width.output if width_comparisons() else [],
+        lambda w: expand(rules.activation_maps.output, dataset=showcase_available()),
+        lambda w: expand(rules.confusion_matrix.output, dataset=showcase_available()),

@@ -1,3 +1,12 @@
+# The datasets: each resolved from its configured sources, verified against the canonical
+# checksums and cached as .npz. Targets: results/datasets/<name>.npz, or datasets (all of them).
+#
+# Whether this machine can get a dataset is asked only when a requested target needs to know
+# (the default target skips the parts whose dataset it cannot get, and says so): local sources
+# are looked at, a download host is probed with a short timeout and its answer remembered for a
+# few minutes; with --config offline=true it is never probed.
+
+
 rule dataset:
     """Resolve a dataset from its configured sources, verify it, cache it as .npz."""
     output:
@@ -21,4 +30,7 @@ rule dataset:
 rule datasets:
     """Every dataset that can be obtained on this machine."""
     input:
-        available_datasets(),
+        available_datasets,
+
+
+warn_of_damaged_caches()

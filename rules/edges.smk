@@ -2,7 +2,9 @@
 # the photographs named by edges.images in config.yaml. Target: snakemake --cores 2 section_edges
 
 import re
+from pathlib import Path
 
+from convstudy import outline
 from convstudy.images import list_images as list_edge_images
 
 # Listed when the workflow loads (a few bytes per file), so the per-image targets are known and a
@@ -45,7 +47,7 @@ rule edges_image:
 rule edges_summary:
     """Edge energy per orientation of every image in one table and chart, and the kernels."""
     input:
-        tables=expand("results/tables/edges/{image}.csv", image=EDGE_IMAGES.images),
+        tables=expand(rules.edges_image.output.table, image=EDGE_IMAGES.images),
     output:
         table=report(
             "results/tables/edge_energy.csv",
@@ -72,7 +74,7 @@ rule edges_summary:
         skipped=[(str(path), why) for path, why in EDGE_IMAGES.skipped],
         # Logs of images no longer in the folder (a failed one since removed) are removed.
         images=sorted(EDGE_IMAGES.images),
-        image_logs="results/logs/edges",
+        image_logs=str(Path(rules.edges_image.log[0]).parent),
     threads: 1
     resources:
         mem_mb=1000,
@@ -85,5 +87,5 @@ rule edges_summary:
 rule section_edges:
     """Section 1's figures and tables."""
     input:
-        expand("results/figures/edges/{image}.png", image=EDGE_IMAGES.images),
+        expand(rules.edges_image.output.figure, image=EDGE_IMAGES.images),
         rules.edges_summary.output,

@@ -6,98 +6,13 @@ frameworks run the same experiment.
 """
 
 import importlib.metadata
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
 
-import numpy as np
-
-from convstudy.errors import UserError
-from convstudy.network import Layer
+from convstudy.backends.base import Backend, DeviceError, resolve_device
 
 FRAMEWORKS = ("mxnet", "torch")
-
-
-class DeviceError(UserError, RuntimeError):
-    """The device a run asks for cannot be used here; the message says what to set instead."""
-
-
-class Backend(ABC):
-    name: str
-
-    @abstractmethod
-    def build(self, spec: list[Layer], input_shape: tuple[int, ...], state: list) -> None:
-        """Build the network of spec and load its initial state (network.initial_state)."""
-
-    @abstractmethod
-    def state(self) -> list:
-        """The network's arrays as numpy, in the layout of network.initial_state."""
-
-    @abstractmethod
-    def parameter_count(self) -> int:
-        """Trainable parameters, counted by the framework itself."""
-
-    @abstractmethod
-    def configure_optimizer(self, settings: dict) -> None:
-        """Set up optimizer, learning rate, momentum and weight decay from run settings."""
-
-    @abstractmethod
-    def seed(self, value: int) -> None:
-        """Seed the framework's own random numbers (dropout)."""
-
-    @abstractmethod
-    def to_batch(self, images: np.ndarray, labels: np.ndarray):
-        """Framework tensors on the run's device from a float32 NCHW batch and int labels."""
-
-    @abstractmethod
-    def loader(
-        self,
-        images: np.ndarray,
-        labels: np.ndarray,
-        order: np.ndarray,
-        batch_size: int,
-        workers: int,
-        transform: Callable[[np.ndarray], np.ndarray],
-    ) -> Iterable:
-        """The textbook data path: the framework's DataLoader over a dataset that transforms one
-        uint8 image at a time, in `workers` worker processes, visiting samples in `order`."""
-
-    @abstractmethod
-    def train_step(self, batch, timer) -> tuple[float, int]:
-        """One optimization step; returns (summed loss, correct predictions) of the batch.
-        Times its phases with timer.phase("forward" | "backward" | "step")."""
-
-    @abstractmethod
-    def predict(self, images: np.ndarray) -> np.ndarray:
-        """Logits (numpy) for a float32 NCHW batch, in inference mode."""
-
-    @abstractmethod
-    def feature_maps(self, images: np.ndarray) -> list[np.ndarray]:
-        """The output of each convolution block (after its activation), in inference mode."""
-
-    @abstractmethod
-    def save_weights(self, path: str) -> None:
-        """The trained weights, in the framework's own format."""
-
-    @abstractmethod
-    def load_weights(self, path: str) -> None:
-        """Load weights written by save_weights into the built network."""
-
-    @abstractmethod
-    def save_checkpoint(self, path: str) -> None:
-        """Weights and optimizer state, enough to continue training exactly. path is a prefix:
-        a backend may write several files starting with it."""
-
-    @abstractmethod
-    def load_checkpoint(self, path: str) -> None: ...
-
-    @property
-    @abstractmethod
-    def device(self) -> str:
-        """Where the run computes, e.g. 'cpu' or 'cuda:0 (NVIDIA H100)'."""
-
-    @property
-    @abstractmethod
-    def versions(self) -> dict[str, str]: ...
+# The interface (convstudy.backends.base), offered here too: backends.Backend, backends.create.
+__all__ = ["FRAMEWORKS", "Backend", "DeviceError", "create", "installed_with_gpu_support"]
+__all__ += ["resolve_device"]
 
 
 def create(
@@ -132,31 +47,3 @@ def installed_with_gpu_support(framework: str) -> bool:
         requires = importlib.metadata.requires("torch") or []
         return "+cpu" not in version and any(r.startswith("nvidia-") for r in requires)
     raise ValueError(f"unknown framework {framework!r}")
-
-
-def resolve_device(framework: str, wanted: str, gpu_available: bool, cpu_fallback: bool) -> str:
-    """'cpu' or 'cuda' for a run, or an error when a GPU was demanded and there is none.
-
-    A scheduler that gave the job a GPU says so in CUDA_VISIBLE_DEVICES; running on the CPU
-    then wastes it, so that is only done with a warning."""
-    import os
-    import warnings
-
-    if wanted == "cpu":
-        return "cpu"
-    if gpu_available:
-        return "cuda"
-    assigned = os.environ.get("CUDA_VISIBLE_DEVICES", "")
-    problem = (
-        f"device: {wanted} was asked for, but {framework} sees no GPU here "
-        f"(CUDA_VISIBLE_DEVICES={assigned or 'unset'})"
-    )
-    if wanted == "auto" and not assigned:
-        return "cpu"
-    if wanted == "auto" or cpu_fallback:
-        warnings.warn(f"{problem}; running on the CPU instead", RuntimeWarning, stacklevel=2)
-        return "cpu"
-    raise DeviceError(
-        f"{problem}. Run where a GPU is available, set device: auto, or set cpu_fallback: true "
-        "to run on the CPU with a warning."
-    )

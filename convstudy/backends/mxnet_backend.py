@@ -7,7 +7,7 @@ from functools import cache
 
 import numpy as np
 
-from convstudy.backends import Backend, resolve_device
+from convstudy.backends.base import Backend, resolve_device
 from convstudy.network import (
     Activation,
     BatchNorm,

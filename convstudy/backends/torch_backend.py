@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from convstudy.backends import Backend, resolve_device
+from convstudy.backends.base import Backend, resolve_device
 from convstudy.network import (
     Activation,
     BatchNorm,

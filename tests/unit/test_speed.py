@@ -4,7 +4,7 @@ import pytest
 
 from convstudy import analysis, speed
 from convstudy import settings as run_settings
-from tests.test_train import quick_config, synthetic_dataset
+from tests.runs import quick_config, synthetic_dataset
 
 
 @pytest.mark.parametrize("arm", ["lenet-mxnet/base", "lenet-torch/workers_2"])

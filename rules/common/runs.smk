@@ -1,0 +1,107 @@
+# Helpers of rules/runs.smk: run ids <-> paths, each run's settings, what a run asks of the machine.
+
+from functools import cache
+
+from snakemake.exceptions import WorkflowError
+
+from convstudy import models
+from convstudy import settings as run_settings
+from convstudy.backends import FRAMEWORKS, installed_with_gpu_support
+
+RUN = "{dataset}/{model}-{framework}/{variant}/seed{seed}"
+ARM = "{dataset}/{model}-{framework}/{variant}"
+ARM_CONSTRAINTS = {
+    "dataset": "|".join(TASKS),
+    "model": "|".join(config["models"]),
+    "framework": "|".join(FRAMEWORKS),
+    "variant": r"[A-Za-z0-9_.+]+",
+}
+
+# Resolving every declared run now makes a bad setting fail before any training starts.
+DECLARED_RUNS = checked(run_settings.check_all, config)
+
+
+def run_of(wildcards):
+    return run_settings.Run(
+        wildcards.dataset,
+        wildcards.model,
+        wildcards.framework,
+        wildcards.variant,
+        int(wildcards.seed),
+    )
+
+
+def settings_of_run(run):
+    return DECLARED_RUNS.get(run) or run_settings.resolve(config, run)
+
+
+def settings_of(wildcards):
+    return settings_of_run(run_of(wildcards))
+
+
+def timing_settings(wildcards):
+    """The settings an arm's timing job trains with: its first seed's."""
+    arm = f"{wildcards.dataset}/{wildcards.model}-{wildcards.framework}/{wildcards.variant}"
+    return settings_of_run(run_settings.timing_run(config, arm))
+
+
+def model_resource(name):
+    """A resource of a training or timing job, as its model's module declares it."""
+    return lambda wildcards: models.get(wildcards.model).RESOURCES[name]
+
+
+@cache
+def _framework_gpu(framework):
+    return installed_with_gpu_support(framework)
+
+
+def gpu_request(wildcards):
+    """1 where the run may use a GPU (device cuda/auto, and a framework build that can)."""
+    return int(config["device"] != "cpu" and _framework_gpu(wildcards.framework))
+
+
+def every_core(wildcards):
+    """Every core this invocation was given (--cores), so that no other job runs beside a job
+    that measures time. A cluster run without --cores gets one; its profile asks for a whole
+    node."""
+    try:
+        return workflow.cores
+    except WorkflowError:
+        return 1
+
+
+def run_file(run, key="metrics"):
+    """A file of a run, as rules.train names its outputs (metrics, predictions or weights)."""
+    return expand(
+        rules.train.output[key],
+        dataset=run.dataset,
+        model=run.model,
+        framework=run.framework,
+        variant=run.variant,
+        seed=run.seed,
+    )[0]
+
+
+def runnable(run):
+    """Whether the dataset a run needs can be had on this machine."""
+    return dataset_status(TASKS[run.dataset].dataset)[0]
+
+
+def runnable_runs():
+    return [run for run in DECLARED_RUNS if runnable(run)]
+
+
+def timing_file(arm):
+    """The timing of an arm (dataset/model-framework/variant)."""
+    dataset, model, framework, variant = run_settings.parse_arm(arm, "timing")
+    return expand(
+        rules.time_alone.output[0],
+        dataset=dataset,
+        model=model,
+        framework=framework,
+        variant=variant,
+    )[0]
+
+
+def timed_arms():
+    return sorted({run.arm for run in runnable_runs()})

@@ -1,0 +1,81 @@
+# The runs: a model trained on a dataset in one framework, with one variant of the settings and
+# one seed, each a target of its own; and each arm's speed, measured alone. Targets:
+#   results/runs/<dataset>/<model>-<framework>/<variant>/seed<N>/metrics.json   (runs: every one)
+#   results/timing/<dataset>/<model>-<framework>/<variant>.json                (timings: every one)
+# Every declared run is resolved when the workflow loads, so a bad setting fails before any job.
+
+
+rule train:
+    """One run: a model trained on a dataset in one framework, with one variant and seed."""
+    input:
+        dataset=task_cache,
+    output:
+        metrics=f"results/runs/{RUN}/metrics.json",
+        predictions=f"results/runs/{RUN}/predictions.npz",
+        weights=f"results/runs/{RUN}/model.weights",
+    log:
+        f"results/logs/runs/{RUN}.log",
+    benchmark:
+        f"results/benchmarks/runs/{RUN}.tsv"
+    wildcard_constraints:
+        **ARM_CONSTRAINTS,
+        seed=r"\d+",
+    params:
+        settings=settings_of,
+        # Outside the declared outputs, so a killed run keeps its finished epochs.
+        checkpoints=lambda w: f"results/checkpoints/{run_of(w).path}",
+    threads: lambda w: config["threads"][w.framework]
+    # The longest runs (by their model's expected runtime) start first, so that short ones fill
+    # the cores at the end.
+    priority: model_resource("runtime")
+    resources:
+        gpu=gpu_request,
+        mem_mb=model_resource("mem_mb"),
+        runtime=model_resource("runtime"),
+    conda:
+        "../envs/environment.yaml"
+    script:
+        "../scripts/train.py"
+
+
+rule runs:
+    """Every declared run whose dataset is available."""
+    input:
+        lambda w: [run_file(run) for run in runnable_runs()],
+
+
+# Speed measured alone: one job per arm that reserves every core Snakemake was given, so no other
+# job runs beside it. Every time that the report compares comes from these; the training runs'
+# own epoch times are measured alongside other jobs.
+
+
+rule time_alone:
+    """One arm's training speed: passes over the same images, timed with nothing else running."""
+    input:
+        dataset=task_cache,
+    output:
+        f"results/timing/{ARM}.json",
+    log:
+        f"results/logs/timing/{ARM}.log",
+    wildcard_constraints:
+        **ARM_CONSTRAINTS,
+    params:
+        settings=timing_settings,
+        timing=config["timing"],
+    # Every core: Snakemake starts no other job until this one ends (the job learns the number
+    # from its own thread count, so a later --cores does not make it rerun).
+    threads: every_core
+    resources:
+        gpu=gpu_request,
+        mem_mb=model_resource("mem_mb"),
+        runtime=30,
+    conda:
+        "../envs/environment.yaml"
+    script:
+        "../scripts/time_alone.py"
+
+
+rule timings:
+    """Every arm of every runnable comparison, timed alone."""
+    input:
+        lambda w: [timing_file(arm) for arm in timed_arms()],

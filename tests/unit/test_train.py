@@ -1,0 +1,196 @@
+"""The training loop: deterministic, the same on both data paths, resumable, checked settings."""
+
+import copy
+import json
+import os
+
+import numpy as np
+import pytest
+import yaml
+
+from convstudy import settings as run_settings
+from convstudy.config import ConfigError, apply_preset, deep_merge
+from convstudy.train import RunFiles, train
+from tests.conftest import REPO
+from tests.runs import numbers, quick_config, run_once, synthetic_dataset
+
+
+@pytest.mark.parametrize("framework", ["mxnet", "torch"])
+def test_same_run_twice_gives_identical_numbers_and_predictions(tmp_path, framework):
+    dataset = synthetic_dataset()
+    arm = f"fashion_mnist/lenet-{framework}/batchnorm"
+    first, predicted_first, files = run_once(tmp_path, arm, dataset, "first")
+    second, predicted_second, _ = run_once(tmp_path, arm, dataset, "second")
+    assert numbers(first) == numbers(second)
+    np.testing.assert_array_equal(predicted_first, predicted_second)
+    # It learned the synthetic classes (chance is 0.1), and wrote what it should.
+    assert first["final"]["train_accuracy"] > 0.5
+    # After 8 steps BatchNorm's running statistics are still settling; held-out accuracy is
+    # lower than train accuracy but far above chance.
+    assert first["final"]["test_accuracy"] > 0.3
+    assert first["parameters"] == first["parameters_from_spec"]
+    assert files.weights.stat().st_size > 0 and not files.checkpoints.exists()
+    epoch = first["epochs"][0]
+    assert set(epoch["seconds"]) >= {"data", "forward", "backward", "step", "eval", "total"}
+    assert epoch["images_per_second"] > 0 and first["peak_memory_mb"]["process"] > 0
+
+
+@pytest.mark.parametrize("framework", ["mxnet", "torch"])
+def test_loader_path_with_workers_trains_identically_to_memory_path(tmp_path, framework):
+    dataset = synthetic_dataset(n_train=300)
+    memory, predicted_memory, _ = run_once(
+        tmp_path, f"fashion_mnist/lenet-{framework}/base", dataset, "m"
+    )
+    loader, predicted_loader, _ = run_once(
+        tmp_path, f"fashion_mnist/lenet-{framework}/workers_2", dataset, "l"
+    )
+    assert loader["settings"]["data_path"] == "loader" and loader["settings"]["workers"] == 2
+    assert numbers(memory) == numbers(loader)
+    np.testing.assert_array_equal(predicted_memory, predicted_loader)
+
+
+@pytest.mark.parametrize("framework", ["mxnet", "torch"])
+def test_data_paths_agree_with_dropout_and_resizing(tmp_path, framework):
+    # AlexNet has dropout (the loader must not disturb the framework's random numbers) and
+    # resizes its inputs (one image at a time in the loader, whole batches in memory).
+    dataset = synthetic_dataset(n_train=200, n_test=50)
+    small = {"image_size": 72, "batch_size": 64}
+    arm = f"fashion_mnist/alexnet-{framework}"
+    memory, predicted_memory, _ = run_once(tmp_path, f"{arm}/base", dataset, "m", small, epochs=1)
+    loader, predicted_loader, _ = run_once(
+        tmp_path, f"{arm}/workers_2", dataset, "l", small, epochs=1
+    )
+    assert numbers(memory) == numbers(loader)
+    np.testing.assert_array_equal(predicted_memory, predicted_loader)
+
+
+def test_frameworks_start_from_the_same_weights_and_agree_early(tmp_path):
+    dataset = synthetic_dataset(n_train=256)
+    mxnet, _, _ = run_once(tmp_path, "fashion_mnist/lenet-mxnet/base", dataset, "a", epochs=1)
+    torch, _, _ = run_once(tmp_path, "fashion_mnist/lenet-torch/base", dataset, "b", epochs=1)
+    # Same initial weights, same order, same maths: only float rounding differs.
+    assert mxnet["epochs"][0]["train_loss"] == pytest.approx(
+        torch["epochs"][0]["train_loss"], rel=1e-3
+    )
+
+
+def test_changed_setting_never_resumes_a_stale_checkpoint(tmp_path):
+    dataset = synthetic_dataset(n_train=256)
+    _, _, files = run_once(tmp_path, "fashion_mnist/lenet-torch/base", dataset, "x", epochs=1)
+    files.checkpoints.mkdir(parents=True)
+    (files.checkpoints / "progress.json").write_text(
+        json.dumps({"digest": "0" * 16, "epoch": 1, "history": [{"stale": True}]})
+    )
+    metrics, _, _ = run_once(tmp_path, "fashion_mnist/lenet-torch/base", dataset, "x", epochs=1)
+    assert "stale" not in metrics["epochs"][0]
+
+
+class Killed(Exception):
+    """Stands for a kill after the first epoch's checkpoint."""
+
+
+def killed_after_first_epoch(message):
+    if message.startswith("epoch 2/"):
+        raise Killed
+
+
+@pytest.mark.parametrize(
+    "framework, damaged",
+    # MXNet: the weights load and the optimizer state fails; both must start afresh.
+    [("mxnet", "epoch1/state.states"), ("torch", "epoch1/state"), ("torch", "progress.json")],
+)
+def test_a_damaged_checkpoint_is_discarded_and_the_run_starts_afresh(tmp_path, framework, damaged):
+    dataset = synthetic_dataset(n_train=256, n_test=64)
+    arm = f"fashion_mnist/lenet-{framework}/base"
+    reference, predicted_reference, _ = run_once(tmp_path, arm, dataset, "whole", epochs=2)
+    with pytest.raises(Killed):
+        run_once(tmp_path, arm, dataset, "x", log=killed_after_first_epoch, epochs=2)
+    checkpoint = tmp_path / "x" / "checkpoints"
+    assert (checkpoint / damaged).is_file()
+    (checkpoint / damaged).write_bytes(b"\x00cut short")
+    messages = []
+    metrics, predicted, files = run_once(tmp_path, arm, dataset, "x", log=messages.append, epochs=2)
+    assert any(
+        m.startswith(f"WARNING: discarding a damaged checkpoint in {checkpoint}") for m in messages
+    ), messages
+    assert not any("resum" in m for m in messages)
+    assert numbers(metrics) == numbers(reference)
+    np.testing.assert_array_equal(predicted, predicted_reference)
+
+
+# --- through Snakemake -------------------------------------------------------------------------
+
+
+def test_resolve_layers_model_variant_and_scale():
+    config = quick_config()
+    settings = run_settings.resolve(
+        config, run_settings.Run("cifar100_fine", "alexnet", "torch", "batch_64+lr_0.03", 1)
+    )
+    assert settings["lr"] == 0.03 and settings["batch_size"] == 64
+    assert settings["image_size"] == 224 and settings["width"] == 0.0625
+    assert settings["epochs"] == 2 and settings["train_limit"] == 1000
+    assert settings["run"] == "cifar100_fine/alexnet-torch/batch_64+lr_0.03/seed1"
+    with pytest.raises(ConfigError, match="unknown variant"):
+        run_settings.resolve(config, run_settings.Run("mnist", "lenet", "torch", "zzz", 0))
+
+
+@pytest.mark.parametrize("framework", ["mxnet", "torch"])
+def test_saved_weights_reload_to_the_same_predictions(tmp_path, framework):
+    from convstudy import backends, models, network
+    from convstudy.data.transforms import to_network_input
+
+    dataset = synthetic_dataset(n_train=256)
+    metrics, predicted, files = run_once(
+        tmp_path, f"fashion_mnist/lenet-{framework}/batchnorm", dataset, epochs=1
+    )
+    spec = models.build_spec("lenet", metrics["settings"], 10)
+    backend = backends.create(framework, threads=1, device="cpu")
+    backend.build(spec, (1, 28, 28), network.initial_state(spec, (1, 28, 28), seed=99))
+    backend.load_weights(str(files.weights))
+    logits = backend.predict(to_network_input(dataset.test_images))
+    np.testing.assert_array_equal(logits.argmax(1), predicted)
+
+
+@pytest.mark.parametrize("framework", ["mxnet", "torch"])
+def test_a_diverging_run_is_recorded_as_diverged_not_failed(tmp_path, framework):
+    # A learning-rate sweep has points that blow up; the run still ends and says so.
+    messages = []
+    dataset = synthetic_dataset(n_train=256, n_test=64)
+    config = quick_config(epochs=2)
+    settings = run_settings.resolve(
+        config, run_settings.Run("fashion_mnist", "lenet", framework, "base", 0)
+    )
+    settings["lr"] = 1e12
+    folder = tmp_path / "diverged"
+    files = RunFiles(*(folder / n for n in ("m.json", "p.npz", "w", "checkpoints")))
+    metrics = train(settings, dataset, files, log=messages.append)
+    assert [e["diverged"] for e in metrics["epochs"]] == [True, True]
+    assert np.isnan(metrics["final"]["train_loss"])
+    assert any("the run diverged (learning rate 1e+12" in m for m in messages)
+    assert json.loads(files.metrics.read_text())["epochs"][0]["diverged"] is True
+
+
+def test_a_run_records_the_machine_and_that_its_times_are_measured_alongside(tmp_path):
+    metrics, _, _ = run_once(tmp_path, "fashion_mnist/lenet-torch/base", synthetic_dataset())
+    assert metrics["timing"] == "alongside other jobs"
+    assert metrics["machine"]["logical_cores"] == os.cpu_count()
+    assert metrics["started_at"] <= metrics["finished_at"]
+    epoch = metrics["epochs"][-1]["seconds"]
+    parts = sum(epoch[p] for p in ("data", "forward", "backward", "step", "other"))
+    assert parts == pytest.approx(epoch["train"], rel=1e-6)
+
+
+def test_apply_preset_keeps_out_only_what_differs_from_config_yaml():
+    defaults = yaml.safe_load((REPO / "config.yaml").read_text())
+    given = deep_merge(defaults, {"preset": "quick", "scale": {"epochs": 4, "test_limit": None}})
+    told = []
+    config = apply_preset(copy.deepcopy(given), defaults, told.append)
+    assert config["scale"]["epochs"] == 4
+    # test_limit: null is config.yaml's own value, not a choice: the preset's applies.
+    assert config["scale"]["test_limit"] == 500 and config["scale"]["seeds"] == [0, 1]
+    assert told == [
+        "preset quick: your own values win over the preset's, as set with --configfile or "
+        "--config: scale.epochs: 4 (preset: 2)"
+    ]
+    # Without config.yaml to compare with, the preset replaces everything it sets.
+    assert apply_preset(copy.deepcopy(given))["scale"]["epochs"] == 2

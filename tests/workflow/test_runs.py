@@ -1,0 +1,187 @@
+"""Runs through Snakemake: a killed run resumes, damaged files are named or discarded, bad
+settings fail at load, and the user's own values win over the preset."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from convstudy.config import deep_merge
+from tests import synthetic
+from tests.conftest import REPO, run_snakemake, snakemake_command
+from tests.runs import numbers
+
+QUICK_RUN = "fashion_mnist/lenet-torch/base/seed0"
+QUICK_TARGET = f"results/runs/{QUICK_RUN}/metrics.json"
+
+
+def test_a_damaged_checkpoint_found_by_a_rerun_is_discarded(tmp_path, synthetic_sources):
+    config = {"datasets": synthetic_sources, "preset": "quick"}
+    run_snakemake(tmp_path, "--cores", "1", QUICK_TARGET, config=config)
+    first = json.loads((tmp_path / QUICK_TARGET).read_text())
+    # What a kill during a checkpoint's write on a full disk leaves: the progress of epoch 1 and
+    # its predictions, but a cut-short state file.
+    checkpoint = tmp_path / "results" / "checkpoints" / QUICK_RUN
+    (checkpoint / "epoch1").mkdir(parents=True)
+    (checkpoint / "epoch1" / "state").write_bytes(b"PK\x03\x04 cut short")
+    predictions = np.load(tmp_path / f"results/runs/{QUICK_RUN}/predictions.npz")["predicted"]
+    np.save(checkpoint / "epoch1" / "predictions.npy", predictions)
+    progress = {"digest": first["settings_digest"], "epoch": 1, "history": first["epochs"][:1]}
+    (checkpoint / "progress.json").write_text(json.dumps(progress))
+
+    run_snakemake(
+        tmp_path, "--cores", "1", "--forcerun", "train", "--", QUICK_TARGET, config=config
+    )
+    log = (tmp_path / "results/logs/runs" / f"{QUICK_RUN}.log").read_text()
+    assert "WARNING: discarding a damaged checkpoint" in log and "training from the start" in log
+    again = json.loads((tmp_path / QUICK_TARGET).read_text())
+    assert numbers(again) == numbers(first)
+    assert not checkpoint.exists()
+
+
+def test_a_damaged_dataset_cache_is_named_with_what_to_do(tmp_path, synthetic_sources):
+    config = {"datasets": synthetic_sources, "preset": "quick"}
+    cache = "results/datasets/fashion_mnist.npz"
+    run_snakemake(tmp_path, "--cores", "1", cache, config=config)
+    whole = (tmp_path / cache).read_bytes()
+    (tmp_path / cache).write_bytes(whole[: len(whole) // 2])
+
+    result = run_snakemake(tmp_path, "--cores", "1", QUICK_TARGET, config=config, check=False)
+    assert result.returncode != 0
+    advice = f"{cache}: the cached dataset is damaged"
+    # Said when the workflow loads, and again by the job that reads it.
+    assert result.output.count(advice) == 2, result.output[-3000:]
+    assert f"Delete it (rm {cache}) and run again" in result.output
+    assert "Traceback" not in result.output
+
+    (tmp_path / cache).unlink()
+    run_snakemake(tmp_path, "--cores", "1", QUICK_TARGET, config=config)
+    assert (tmp_path / QUICK_TARGET).is_file()
+
+
+RESUME_RUN = "fashion_mnist/lenet-mxnet/batchnorm/seed0"
+
+
+def test_killed_run_resumes_and_ends_with_the_uninterrupted_numbers(tmp_path, synthetic_sources):
+    big = synthetic.write_idx_dataset(tmp_path / "fashion", n_train=6000, n_test=500, seed=4)
+    config = {
+        "datasets": dict(
+            synthetic_sources,
+            fashion_mnist={"sources": [{"path": str(tmp_path / "fashion")}], "content_md5": big},
+        ),
+        "scale": {"seeds": [0], "epochs": 5, "train_limit": None, "test_limit": None},
+    }
+    target = f"results/runs/{RESUME_RUN}/metrics.json"
+    # Uninterrupted reference.
+    run_snakemake(tmp_path / "whole", "--cores", "1", target, config=config)
+    reference = json.loads((tmp_path / "whole" / target).read_text())
+
+    # Interrupted: kill Snakemake and its job (the whole process group) after epoch 2.
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    (killed / "config.yaml").write_text(
+        yaml.safe_dump(deep_merge(yaml.safe_load((REPO / "config.yaml").read_text()), config))
+    )
+    process = subprocess.Popen(
+        snakemake_command(killed, "--cores", "1", target),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    progress = killed / "results" / "checkpoints" / RESUME_RUN / "progress.json"
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        if progress.exists() and json.loads(progress.read_text())["epoch"] >= 2:
+            break
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    finished = json.loads(progress.read_text())["epoch"]
+    assert 2 <= finished < 5, "the kill must land mid-run"
+    assert not (killed / target).exists()
+
+    run_snakemake(killed, "--unlock", config=config)
+    result = run_snakemake(killed, "--cores", "1", "--rerun-incomplete", target, config=config)
+    # The log keeps the epochs before the kill, says where the rerun resumed, then goes on.
+    lines = (killed / "results/logs/runs" / f"{RESUME_RUN}.log").read_text().splitlines()
+    resumed_at = next(i for i, line in enumerate(lines) if "resumed after epoch" in line)
+    assert f"resumed after epoch {finished} from " in lines[resumed_at]
+    for epoch in range(1, 6):
+        part = lines[:resumed_at] if epoch <= finished else lines[resumed_at:]
+        assert any(f"] epoch {epoch}/5: loss" in line for line in part), (epoch, lines)
+    resumed = json.loads((killed / target).read_text())
+    assert numbers(resumed) == numbers(reference)
+    for name in ("predictions.npz",):
+        a = np.load(tmp_path / "whole" / Path(target).parent / name)["predicted"]
+        b = np.load(killed / Path(target).parent / name)["predicted"]
+        np.testing.assert_array_equal(a, b)
+    assert result.returncode == 0
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            {"comparisons": {"x": {"title": "x", "runs": ["mnist/lenet-mxnet/nope"]}}},
+            "unknown variant 'nope'",
+        ),
+        ({"variants": {"base": {"batch_size": 0}}}, "batch_size"),
+        ({"train": {"lr": "fast"}}, "'fast' is not of type 'number'"),
+        (
+            {
+                "comparisons": {"x": {"title": "x", "runs": ["mnist/alexnet-torch/small"]}},
+                "variants": {"small": {"image_size": 28}},
+            },
+            "alexnet does not fit mnist images of 28x28",
+        ),
+        (
+            {
+                "variants": {"w": {"workers": 2}},
+                "comparisons": {"x": {"title": "x", "runs": ["mnist/lenet-torch/w"]}},
+            },
+            "workers: 2 needs data_path: loader",
+        ),
+        (
+            {"comparisons": {"x": {"title": "x", "runs": ["mnist/lenet-jax/base"]}}},
+            "unknown framework 'jax'",
+        ),
+    ],
+)
+def test_bad_settings_fail_at_load_naming_the_setting(tmp_path, synthetic_sources, change, message):
+    config = deep_merge({"datasets": synthetic_sources}, change)
+    result = run_snakemake(tmp_path, "-n", "--cores", "1", config=config, check=False)
+    assert result.returncode != 0
+    assert message in result.output, result.output[-2000:]
+
+
+def test_values_the_user_sets_win_over_the_preset_and_are_reported(tmp_path, synthetic_sources):
+    # config.yaml as shipped, the user's own file on top, and the quick preset (2 epochs on
+    # 1,000 images): the user's epochs and training images win, the preset's other values hold.
+    overlay = tmp_path / "mine.yaml"
+    overlay.write_text(yaml.safe_dump({"scale": {"epochs": 3, "train_limit": 300}}))
+    target = "results/runs/fashion_mnist/lenet-torch/base/seed0/metrics.json"
+    result = run_snakemake(
+        tmp_path / "work",
+        "--cores",
+        "1",
+        "--configfile",
+        str(overlay),
+        "--config",
+        "preset=quick",
+        "--",
+        target,
+        config={"datasets": synthetic_sources},
+    )
+    assert "preset quick: your own values win" in result.output
+    assert "scale.epochs: 3 (preset: 2)" in result.output
+    assert "scale.train_limit: 300 (preset: 1000)" in result.output
+    metrics = json.loads((tmp_path / "work" / target).read_text())
+    assert len(metrics["epochs"]) == 3
+    assert metrics["settings"]["train_limit"] == 300
+    assert metrics["settings"]["test_limit"] == 500  # the preset's, not set by the user
