@@ -3,16 +3,15 @@ its figures (convstudy.plots) and write them, atomically. One function per rule;
 scripts only pass Snakemake's input, output and params through.
 """
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from convstudy import activations, analysis, confusion, kernels, models, network, speed
+from convstudy import activations, analysis, confusion, kernels, models, network
 from convstudy.atomic import save_figure, write_table, write_text
-from convstudy.data.cache import TASKS, load_classes, load_task
+from convstudy.data.cache import TASKS, load_classes
 from convstudy.environment import environment_table, library_versions
 from convstudy.plots import activations as activation_plots
 from convstudy.plots import confusion as confusion_plots
@@ -26,24 +25,6 @@ def write_tables(table: pd.DataFrame, csv_path, markdown_path=None, html_path=No
     write_table(table, csv_path, markdown_path)
     if html_path is not None:
         write_text(html_path, analysis.html_table(table) + "\n")
-
-
-def time_alone(
-    settings: dict, dataset_path, timing_config: dict, cores: int, output, log: Log = print
-) -> dict:
-    """One arm's training speed, measured while no other job runs (the rule reserves every
-    core)."""
-    result = speed.measure(
-        settings,
-        load_task(dataset_path, settings["dataset"]),
-        repeats=timing_config["repeats"],
-        images=timing_config["images"],
-        warmup_images=timing_config["warmup_images"],
-        cores_reserved=cores,
-        log=log,
-    )
-    write_text(output, json.dumps(result, indent=1))
-    return result
 
 
 def aggregate(

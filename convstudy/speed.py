@@ -10,12 +10,14 @@ Each pass records seconds by phase and training images per second; the tables gi
 and the spread (min to max) over passes.
 """
 
+import json
 import time
 
 import numpy as np
 
 from convstudy import backends, environment, models, network
-from convstudy.data.cache import Dataset
+from convstudy.atomic import write_text
+from convstudy.data.cache import Dataset, load_task
 from convstudy.train import epoch_order, train_pass
 
 ALONE = "alone"
@@ -83,3 +85,21 @@ def measure(
         "started_at": started_at,
         "finished_at": time.time(),
     }
+
+
+def measure_to_file(
+    settings: dict, dataset_path, timing_config: dict, cores: int, output, log=print
+) -> dict:
+    """The timing job: one arm measured (nothing else runs beside it: the rule reserves every
+    core), written as JSON."""
+    result = measure(
+        settings,
+        load_task(dataset_path, settings["dataset"]),
+        repeats=timing_config["repeats"],
+        images=timing_config["images"],
+        warmup_images=timing_config["warmup_images"],
+        cores_reserved=cores,
+        log=log,
+    )
+    write_text(output, json.dumps(result, indent=1))
+    return result

@@ -3,11 +3,11 @@ from convstudy.threads import use_threads
 # Every core is reserved so that nothing runs beside this job; it trains on the run's threads.
 use_threads(snakemake.params.settings["threads"])
 
-from convstudy.build import time_alone  # noqa: E402
 from convstudy.logs import rule_log  # noqa: E402
+from convstudy.speed import measure_to_file  # noqa: E402
 
 with rule_log(snakemake.log[0]) as log:
-    time_alone(
+    measure_to_file(
         snakemake.params.settings,
         snakemake.input.dataset,
         snakemake.params.timing,

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import yaml
@@ -95,16 +96,23 @@ def convstudy_modules() -> list[str]:
 def test_every_library_module_imports_on_its_own():
     modules = convstudy_modules()
     assert "convstudy.models.lenet" in modules and "convstudy.report" in modules
-    failures = {}
-    for module in modules:
-        result = subprocess.run(
+
+    def import_alone(module):
+        return module, subprocess.run(
             [sys.executable, "-W", "ignore", "-c", f"import {module}"],
             capture_output=True,
             text=True,
             cwd=REPO,
         )
-        if result.returncode != 0:
-            failures[module] = result.stderr.strip().splitlines()[-1]
+
+    # Each in a fresh interpreter; two at a time.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(import_alone, modules))
+    failures = {
+        module: result.stderr.strip().splitlines()[-1]
+        for module, result in results
+        if result.returncode != 0
+    }
     assert failures == {}
 
 
