@@ -2,7 +2,7 @@
 
 import pytest
 
-from convstudy.backends import installed_with_gpu_support, resolve_device
+from convstudy.backends import DeviceError, installed_with_gpu_support, resolve_device
 
 
 def test_cpu_is_always_cpu():
@@ -40,3 +40,13 @@ def test_gpu_support_is_read_from_the_installed_builds():
     # PyPI's mxnet 1.9.1 is a CPU build; torch says itself which CUDA it was built for, if any.
     assert installed_with_gpu_support("mxnet") is False
     assert installed_with_gpu_support("torch") is (torch.version.cuda is not None)
+
+
+def test_a_gpu_the_build_cannot_run_is_left_with_a_warning_that_says_why(monkeypatch):
+    # e.g. mxnet's CUDA wheels on a Hopper GPU: seen, but without kernels for it.
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    why = "a first operation on it failed (no kernel image)"
+    with pytest.warns(RuntimeWarning, match=r"mxnet cannot use the GPU here: a first operation"):
+        assert resolve_device("mxnet", "auto", True, cpu_fallback=False, unusable=why) == "cpu"
+    with pytest.raises(DeviceError, match=r"cannot use the GPU here: .*set cpu_fallback: true"):
+        resolve_device("mxnet", "cuda", True, cpu_fallback=False, unusable=why)
