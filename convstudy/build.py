@@ -46,6 +46,22 @@ def time_alone(
     return result
 
 
+def estimate_cpu_epoch(
+    settings: dict, dataset_path, estimate_config: dict, cores: int, output, log: Log = print
+) -> dict:
+    """An arm's CPU time per epoch, estimated from a short pass timed alone."""
+    result = speed.estimate_cpu_epoch(
+        settings,
+        load_task(dataset_path, settings["dataset"]),
+        images=estimate_config["images"],
+        warmup_images=estimate_config["warmup_images"],
+        cores_reserved=cores,
+        log=log,
+    )
+    write_text(output, json.dumps(result, indent=1))
+    return result
+
+
 def aggregate(
     metrics_paths: Sequence[str | Path],
     timing_paths: Sequence[str | Path],
