@@ -148,18 +148,6 @@ def cpu_estimate_settings(wildcards):
     return dict(timing_settings(wildcards), device="cpu")
 
 
-def estimate_file(arm):
-    """The estimated CPU time per epoch of an arm (dataset/model-framework/variant)."""
-    dataset, model, framework, variant = run_settings.parse_arm(arm, "estimate")
-    return expand(
-        rules.estimate_cpu_epoch.output[0],
-        dataset=dataset,
-        model=model,
-        framework=framework,
-        variant=variant,
-    )[0]
-
-
 def timing_file(arm):
     """The timing of an arm (dataset/model-framework/variant)."""
     dataset, model, framework, variant = run_settings.parse_arm(arm, "timing")
