@@ -6,7 +6,10 @@
     the same pixels (torchvision's PIL resize rounds differently, by a grey level here and there).
 (b) plain:    the whole set converted once into one tensor, batches by slicing, nothing tuned.
 Both take the network, sample order and hyper-parameters from the caller, so their numbers can
-be compared with the project's path, and both time the same phases as convstudy.train.
+be compared with the project's path, and both time the same phases as convstudy.train. On a GPU
+(device "cuda") the textbook loop moves each batch to it as d2l's train_ch6 does, and the plain
+loop moves the whole set there once, before the pass; neither waits for the GPU at the end of a
+phase, so there only their total time is exact, not its split into phases.
 """
 
 import time
@@ -31,7 +34,9 @@ def _result(timer, loss_sum, correct, n, started):
 # --- PyTorch ---------------------------------------------------------------------------------
 
 
-def torch_textbook_epoch(net, images, labels, order, batch_size, lr, workers, image_size=None):
+def torch_textbook_epoch(
+    net, images, labels, order, batch_size, lr, workers, image_size=None, device="cpu"
+):
     import cv2
     import torch
     from PIL import Image
@@ -60,23 +65,23 @@ def torch_textbook_epoch(net, images, labels, order, batch_size, lr, workers, im
         num_workers=workers,
         generator=torch.Generator(),  # leave the global generator to dropout, as (c) does
     )
-    return _torch_loop(net, iter(loader), lr, len(order))
+    return _torch_loop(net, iter(loader), lr, len(order), device)
 
 
-def torch_plain_epoch(net, images, labels, order, batch_size, lr, image_size=None):
+def torch_plain_epoch(net, images, labels, order, batch_size, lr, image_size=None, device="cpu"):
     import torch
 
-    x = torch.from_numpy(to_network_input(images, image_size))
-    y = torch.from_numpy(labels.astype(np.int64))
-    index = torch.from_numpy(order)
+    x = torch.from_numpy(to_network_input(images, image_size)).to(device)
+    y = torch.from_numpy(labels.astype(np.int64)).to(device)
+    index = torch.from_numpy(order).to(device)
     batches = (
         (x[index[i : i + batch_size]], y[index[i : i + batch_size]])
         for i in range(0, len(order), batch_size)
     )
-    return _torch_loop(net, batches, lr, len(order))
+    return _torch_loop(net, batches, lr, len(order), device)
 
 
-def _torch_loop(net, batches, lr, n):
+def _torch_loop(net, batches, lr, n, device="cpu"):
     import torch
     import torch.nn.functional as F
 
@@ -87,9 +92,10 @@ def _torch_loop(net, batches, lr, n):
     while True:
         with timer.phase("data"):
             batch = next(batches, None)
+            if batch is not None:
+                x, y = batch[0].to(device), batch[1].to(device)
         if batch is None:
             break
-        x, y = batch
         with timer.phase("forward"):
             logits = net(x)
             loss = F.cross_entropy(logits, y)
@@ -106,7 +112,9 @@ def _torch_loop(net, batches, lr, n):
 # --- MXNet -------------------------------------------------------------------------------------
 
 
-def mxnet_textbook_epoch(net, images, labels, order, batch_size, lr, workers, image_size=None):
+def mxnet_textbook_epoch(
+    net, images, labels, order, batch_size, lr, workers, image_size=None, device="cpu"
+):
     import mxnet as mx
     from mxnet.gluon.data.vision import transforms
 
@@ -130,26 +138,35 @@ def mxnet_textbook_epoch(net, images, labels, order, batch_size, lr, workers, im
         batch_sampler=mx.gluon.data.BatchSampler(Order(), batch_size, "keep"),
         num_workers=workers,
     )
-    return _mxnet_loop(net, iter(loader), lr, len(order))
+    return _mxnet_loop(net, iter(loader), lr, len(order), device)
 
 
-def mxnet_plain_epoch(net, images, labels, order, batch_size, lr, image_size=None):
+def _mxnet_context(device):
     import mxnet as mx
 
-    x = mx.nd.array(to_network_input(images, image_size))
-    y = mx.nd.array(labels, dtype="float32")
+    return mx.gpu(0) if device == "cuda" else mx.cpu()
+
+
+def mxnet_plain_epoch(net, images, labels, order, batch_size, lr, image_size=None, device="cpu"):
+    import mxnet as mx
+
+    ctx = _mxnet_context(device)
+    x = mx.nd.array(to_network_input(images, image_size), ctx=ctx)
+    y = mx.nd.array(labels, dtype="float32", ctx=ctx)
     batches = (
         (
-            x.take(mx.nd.array(order[i : i + batch_size])),
-            y.take(mx.nd.array(order[i : i + batch_size])),
+            x.take(mx.nd.array(order[i : i + batch_size], ctx=ctx)),
+            y.take(mx.nd.array(order[i : i + batch_size], ctx=ctx)),
         )
         for i in range(0, len(order), batch_size)
     )
-    return _mxnet_loop(net, batches, lr, len(order))
+    return _mxnet_loop(net, batches, lr, len(order), device)
 
 
-def _mxnet_loop(net, batches, lr, n):
+def _mxnet_loop(net, batches, lr, n, device="cpu"):
     import mxnet as mx
+
+    ctx = _mxnet_context(device)
 
     trainer = mx.gluon.Trainer(net.collect_params(), "sgd", {"learning_rate": lr})
     loss_fn = mx.gluon.loss.SoftmaxCrossEntropyLoss()
@@ -158,9 +175,10 @@ def _mxnet_loop(net, batches, lr, n):
     while True:
         with timer.phase("data"):
             batch = next(batches, None)
+            if batch is not None:
+                x, y = batch[0].as_in_context(ctx), batch[1].as_in_context(ctx)
         if batch is None:
             break
-        x, y = batch
         with timer.phase("forward"):
             with mx.autograd.record():
                 logits = net(x)

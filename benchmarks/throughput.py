@@ -4,6 +4,7 @@ threads and sample order.
 
     .venv/bin/python -m benchmarks.throughput                 # all cases, 2 threads
     .venv/bin/python -m benchmarks.throughput --cases torch-lenet --repeats 5
+    .venv/bin/python -m benchmarks.throughput --device cuda   # on a GPU
 
 Each case runs in its own process (mxnet fixes its thread pool at import), so process-wide
 settings of the project's backends (torch: flush denormals to zero, channels-last weights) hold
@@ -28,7 +29,10 @@ CASES = {
     "torch-lenet": ("torch", "lenet", "textbook", 60000),
     "mxnet-lenet": ("mxnet", "lenet", "textbook", 60000),
     "torch-alexnet": ("torch", "alexnet", "base", 3840),
+    "mxnet-alexnet": ("mxnet", "alexnet", "base", 3840),
 }
+# The cases run when none are named (mxnet-alexnet is for GPUs: about 400 images/s on a CPU).
+DEFAULT_CASES = ("torch-lenet", "mxnet-lenet", "torch-alexnet")
 PATHS = ("a_textbook", "b_plain", "c_project")
 # A second OpenMP thread makes mxnet slower on these small networks (measured: 9,187 vs
 # 12,765 images/s for its own path), so its case runs on one; torch gains from two.
@@ -117,8 +121,10 @@ def load_fashion_mnist():
         )
 
 
-def measure_path(case: str, path: str, threads: int, images: int | None, workers: int) -> dict:
-    """One path of one case, measured once, in this (fresh) process."""
+def measure_path(
+    case: str, path: str, threads: int, images: int | None, workers: int, device: str = "cpu"
+) -> dict:
+    """One path of one case, measured once, in this (fresh) process, on `device`."""
     framework, model, variant, default_images = CASES[case]
     import yaml
 
@@ -144,7 +150,7 @@ def measure_path(case: str, path: str, threads: int, images: int | None, workers
 
     def textbook_network():
         # d2l's networks: plain eager modules (mxnet: not hybridized), no process-wide tuning.
-        backend = backends.create(framework, threads, "cpu", hybridize=False)
+        backend = backends.create(framework, threads, device, hybridize=False)
         if framework == "torch":
             import torch
 
@@ -169,9 +175,10 @@ def measure_path(case: str, path: str, threads: int, images: int | None, workers
                 batch_size=settings["batch_size"],
                 lr=settings["lr"],
                 image_size=settings["image_size"],
+                device=device,
                 **extra,
             )
-        backend = backends.create(framework, threads, "cpu", hybridize=True)
+        backend = backends.create(framework, threads, device, hybridize=True)
         backend.build(spec, shape, state)
         backend.seed(settings["seed"] * 1000)
         backend.configure_optimizer(settings)
@@ -190,11 +197,13 @@ def measure_path(case: str, path: str, threads: int, images: int | None, workers
     with PeakMemory() as memory:
         result = run(dataset, order)
     result["peak_memory_mb"] = memory.peak / 2**20
-    result.update(data=data_note, batch_size=settings["batch_size"])
+    result.update(data=data_note, batch_size=settings["batch_size"], device=device)
     return result
 
 
-def run_case(case: str, threads: int, repeats: int, images: int | None, workers: int) -> dict:
+def run_case(
+    case: str, threads: int, repeats: int, images: int | None, workers: int, device: str = "cpu"
+) -> dict:
     """Every path of a case, alternating, each measurement in a fresh process (so that no
     path inherits another's process-wide state: thread pools, denormal flushing, caches)."""
     framework, model, variant, default_images = CASES[case]
@@ -214,6 +223,8 @@ def run_case(case: str, threads: int, repeats: int, images: int | None, workers:
                 str(threads),
                 "--workers",
                 str(workers),
+                "--device",
+                device,
             ]
             if images:
                 command += ["--images", str(images)]
@@ -229,6 +240,7 @@ def run_case(case: str, threads: int, repeats: int, images: int | None, workers:
         "images": images or default_images,
         "threads": threads,
         "workers": workers,
+        "device": device,
         "data": results["c_project"][0]["data"],
         "batch_size": results["c_project"][0]["batch_size"],
         "results": results,
@@ -239,7 +251,7 @@ def summarize(report: dict) -> str:
     lines = [
         f"\n== {report['case']} ({report['variant']} settings, {report['images']} images/pass, "
         f"batch {report['batch_size']}, {report['threads']} threads, textbook loader "
-        f"{report['workers']} workers; {report['data']})"
+        f"{report['workers']} workers, {report['device']}; {report['data']})"
     ]
     median = {
         path: float(np.median([r["images_per_second"] for r in runs]))
@@ -275,7 +287,7 @@ def main():
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--cases", default=",".join(CASES), help="comma-separated: " + ", ".join(CASES)
+        "--cases", default=",".join(DEFAULT_CASES), help="comma-separated: " + ", ".join(CASES)
     )
     parser.add_argument(
         "--threads", type=int, help="compute threads (default: per case, torch 2, mxnet 1)"
@@ -283,19 +295,22 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--images", type=int, help="images per pass (default: per case)")
     parser.add_argument("--workers", type=int, default=4, help="textbook loader workers")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--json", help="also write the raw measurements here")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: one measurement
     parser.add_argument("--path", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.one:
-        result = measure_path(args.one, args.path, args.threads, args.images, args.workers)
+        result = measure_path(
+            args.one, args.path, args.threads, args.images, args.workers, args.device
+        )
         print(json.dumps(result))
         return
     reports = []
     for case in args.cases.split(","):
         threads = args.threads or DEFAULT_THREADS[CASES[case][0]]
-        report = run_case(case, threads, args.repeats, args.images, args.workers)
+        report = run_case(case, threads, args.repeats, args.images, args.workers, args.device)
         reports.append(report)
         print(summarize(report), flush=True)
     if args.json:

@@ -55,10 +55,11 @@ def _operating_system() -> str:
     return platform.platform()
 
 
-def _gpus() -> str:
-    """The GPUs the NVIDIA driver lists, or 'none' (asked without importing a framework)."""
+def gpu_names() -> tuple[list[str], str]:
+    """The GPUs the NVIDIA driver lists here (nvidia-smi; no framework is imported), and where
+    none: why ('' when some are listed)."""
     if not shutil.which("nvidia-smi"):
-        return "none"
+        return [], "nvidia-smi is not installed (no NVIDIA driver)"
     try:
         listed = subprocess.run(
             ["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
@@ -67,10 +68,18 @@ def _gpus() -> str:
             timeout=20,
             check=True,
         ).stdout.split("\n")
-    except (OSError, subprocess.SubprocessError):
-        return "none (nvidia-smi failed)"
+    except (OSError, subprocess.SubprocessError) as error:
+        return [], f"nvidia-smi failed ({type(error).__name__})"
     names = [name.strip() for name in listed if name.strip()]
-    return ", ".join(names) or "none"
+    return names, "" if names else "nvidia-smi lists no GPU"
+
+
+def _gpus() -> str:
+    """The GPUs the NVIDIA driver lists, or 'none'."""
+    names, why = gpu_names()
+    if names:
+        return ", ".join(names)
+    return "none (nvidia-smi failed)" if why.startswith("nvidia-smi failed") else "none"
 
 
 def machine() -> dict:
@@ -91,13 +100,20 @@ def machine() -> dict:
 
 
 def library_versions(names=LIBRARIES) -> dict[str, str]:
-    """Installed versions (from package metadata, nothing imported); 'not installed' else."""
+    """Installed versions (from package metadata, nothing imported); 'not installed' else. A
+    library installed as a build of another name says which (mxnet's CUDA build is the
+    distribution mxnet-cu117)."""
     versions = {}
     for name in names:
         try:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
-            versions[name] = "not installed"
+            builds = importlib.metadata.packages_distributions().get(name.replace("-", "_"), [])
+            versions[name] = (
+                f"{importlib.metadata.version(builds[0])} ({builds[0]})"
+                if builds
+                else "not installed"
+            )
     return versions
 
 

@@ -19,6 +19,8 @@ The plan (plain data, built by the workflow) names every file:
   conv_shapes  {table, figure};  conv1x1 {table, figure, im2col_table, im2col_figure}
   comparisons  [{name, title, section, kind, expected_faster, table, figure}]  (declared order)
   skipped      [{name, title, section, dataset}]               (comparisons left out)
+  gpu_skipped  [{name, title, section, why, estimates: [{arm, label, path}]}]  (left out for
+               lack of a GPU; each estimate the JSON of one arm's CPU time per epoch)
   width        {section, table, figure, tolerance} or None;  time {table, figure}
   architectures item;  environment item;  runs_table item
   activations, confusion  [{dataset, title, run, table, figure (, channels, errors)}]
@@ -28,6 +30,7 @@ An item is {path, caption (an .rst path or None), context (the caption's templat
 
 import base64
 import io
+import json
 import os
 import time
 from collections.abc import Callable
@@ -64,7 +67,8 @@ INTRODUCTIONS = {
     "average pooling) are drawn beside ours where declared; batch normalization is [4]. Speeds "
     "are measured alone (section 8).",
     "alexnet": "AlexNet [3] as in the textbook [1], with every width divided by 16 (about 1/256 "
-    "of its parameters), inputs resized to 224 x 224.",
+    "of its parameters), inputs resized to 224 x 224; where a GPU is available, the full-size "
+    "network (46.8 M parameters) beside it.",
     "activations": "What the first layers of a trained LeNet respond to, beside the "
     "hand-designed edge kernels of section 1 on the same test images, and the kernels it "
     "learned beside the hand-designed ones.",
@@ -457,11 +461,52 @@ def _comparison(entry, page: Page) -> list[dict]:
     ]
 
 
+def duration_text(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    minutes = round(seconds / 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+
+def estimate_text(estimate: dict, label: str) -> str:
+    """An arm's estimated CPU time per epoch, saying what it was measured on."""
+    threads = estimate["threads"]
+    return (
+        f"On this machine's CPU an epoch of {estimate['arm']} ({label}: "
+        f"{estimate['train_images']:,} training and {estimate['test_images']:,} test images) "
+        f"would take about {duration_text(estimate['epoch_seconds'])}: an estimate from one pass "
+        f"over {estimate['images_measured']:,} training images (batch {estimate['batch_size']}, "
+        f"{threads} thread{'s' if threads != 1 else ''}, timed alone) at "
+        f"{estimate['seconds_per_image']:.3f} s per image, scaled to the epoch."
+    )
+
+
+def _gpu_skipped(plan, section: str) -> list[dict]:
+    """One notice per comparison left out for lack of a GPU: which, why, what an epoch would
+    take on the CPU, and how to run it anyway."""
+    blocks = []
+    for entry in plan.get("gpu_skipped", []):
+        if entry["section"] != section:
+            continue
+        estimates = [
+            estimate_text(json.loads(Path(item["path"]).read_text()), item["label"])
+            for item in entry["estimates"]
+        ]
+        blocks.append(
+            notice(
+                f"Not run for lack of a GPU: {entry['title']} ({entry['why']}). "
+                + " ".join(estimates)
+                + " To run it anyway: snakemake --cores 4 --config gpu_comparisons=true."
+            )
+        )
+    return blocks
+
+
 def _skipped(plan, section: str) -> list[dict]:
     """One line naming what this section left out; the overview says why, once per dataset."""
     left_out = [entry for entry in plan["skipped"] if entry["section"] == section]
     if not left_out:
-        return []
+        return _gpu_skipped(plan, section)
     by_dataset: dict[str, list[str]] = {}
     for entry in left_out:
         by_dataset.setdefault(entry["dataset"], []).append(entry["title"])
@@ -471,7 +516,7 @@ def _skipped(plan, section: str) -> list[dict]:
             f"top): {'; '.join(titles)}."
         )
         for dataset, titles in by_dataset.items()
-    ]
+    ] + _gpu_skipped(plan, section)
 
 
 def _architectures(plan, page: Page, section: str) -> list[dict]:

@@ -231,3 +231,38 @@ def check_all(config: dict) -> dict[Run, dict]:
     for name in config["comparisons"]:
         check_comparison(config, name, resolved)
     return resolved
+
+
+def gpu_decision(
+    switch: str | bool,
+    device: str,
+    gpus_given: int,
+    gpus_listed: list[str],
+    why_none_listed: str,
+    framework_gpu: dict[str, bool],
+) -> tuple[bool, str]:
+    """Whether a comparison that needs a GPU (needs_gpu: true) runs, and why: the report says it
+    when it does not.
+
+    switch: config gpu_comparisons (auto, or true / false to decide for it); device: config
+    device; gpus_given: the `gpu` resource Snakemake was given (--resources gpu=N, as
+    profiles/local-gpu and profiles/slurm set it; 0 if none); gpus_listed: what nvidia-smi lists
+    on the machine running Snakemake; framework_gpu: whether the installed build of each of the
+    comparison's frameworks can use a GPU."""
+    if switch is True:
+        return True, "gpu_comparisons: true"
+    if switch is False:
+        return False, "gpu_comparisons: false"
+    if device == "cpu":
+        return False, "device: cpu"
+    cpu_only = sorted(framework for framework, gpu in framework_gpu.items() if not gpu)
+    if cpu_only:
+        return False, f"the installed {' and '.join(cpu_only)} cannot use a GPU (a CPU-only build)"
+    if gpus_given > 0:
+        return True, f"Snakemake may hand out {gpus_given} GPUs (--resources gpu={gpus_given})"
+    if gpus_listed:
+        return True, f"this machine has {', '.join(gpus_listed)}"
+    return False, (
+        f"no GPU here: {why_none_listed}, and Snakemake was given no GPUs to hand out "
+        "(--resources gpu=N, as profiles/local-gpu and profiles/slurm set)"
+    )

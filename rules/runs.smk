@@ -2,6 +2,7 @@
 # one seed, each a target of its own; and each arm's speed, measured alone. Targets:
 #   results/runs/<dataset>/<model>-<framework>/<variant>/seed<N>/metrics.json   (runs: every one)
 #   results/timing/<dataset>/<model>-<framework>/<variant>.json                (timings: every one)
+#   results/estimates/<dataset>/<model>-<framework>/<variant>.json  (CPU time per epoch, estimated)
 # Every declared run is resolved when the workflow loads, so a bad setting fails before any job.
 
 
@@ -79,3 +80,28 @@ rule timings:
     """Every arm of every runnable comparison, timed alone."""
     input:
         lambda w: [timing_file(arm) for arm in timed_arms()],
+
+
+rule estimate_cpu_epoch:
+    """The CPU time an epoch of an arm would take, estimated from one short pass timed alone: for
+    the arms of comparisons left out for lack of a GPU (the report states it)."""
+    input:
+        dataset=task_cache,
+    output:
+        f"results/estimates/{ARM}.json",
+    log:
+        f"results/logs/estimates/{ARM}.log",
+    wildcard_constraints:
+        **ARM_CONSTRAINTS,
+    params:
+        settings=cpu_estimate_settings,
+        estimate=config["timing"]["cpu_estimate"],
+    # Measured alone, as a timing job is; it asks for no GPU: it measures the CPU.
+    threads: every_core
+    resources:
+        mem_mb=model_resource("mem_mb"),
+        runtime=30,
+    conda:
+        "../envs/environment.yaml"
+    script:
+        "../scripts/estimate_cpu_epoch.py"

@@ -57,9 +57,16 @@ class Backend(ABC):
         uint8 image at a time, in `workers` worker processes, visiting samples in `order`."""
 
     @abstractmethod
-    def train_step(self, batch, timer) -> tuple[float, int]:
-        """One optimization step; returns (summed loss, correct predictions) of the batch.
-        Times its phases with timer.phase("forward" | "backward" | "step")."""
+    def train_step(self, batch, timer) -> tuple:
+        """One optimization step; returns (summed loss, correct predictions) of the batch, as
+        numbers or, on a GPU, as values on the device that the loop adds up and reads once per
+        pass with `read` (reading them at every step would wait for the GPU at every step).
+        Times its phases with timer.phase("forward" | "backward" | "step"), each ending with
+        the device's work for it done, so that its time lands in that phase."""
+
+    def read(self, value) -> float | int:
+        """A value train_step returned, or a sum of them, as a Python number."""
+        return value
 
     @abstractmethod
     def predict(self, images: np.ndarray) -> np.ndarray:
@@ -95,21 +102,34 @@ class Backend(ABC):
     def versions(self) -> dict[str, str]: ...
 
 
-def resolve_device(framework: str, wanted: str, gpu_available: bool, cpu_fallback: bool) -> str:
+def resolve_device(
+    framework: str,
+    wanted: str,
+    gpu_available: bool,
+    cpu_fallback: bool,
+    unusable: str | None = None,
+) -> str:
     """'cpu' or 'cuda' for a run, or an error when a GPU was demanded and there is none.
 
     A scheduler that gave the job a GPU says so in CUDA_VISIBLE_DEVICES; running on the CPU
-    then wastes it, so that is only done with a warning."""
+    then wastes it, so that is only done with a warning. unusable: why a GPU the framework sees
+    cannot run it (e.g. a build without kernels for it); that too is only run around with a
+    warning."""
     if wanted == "cpu":
         return "cpu"
-    if gpu_available:
+    if gpu_available and not unusable:
         return "cuda"
     assigned = os.environ.get("CUDA_VISIBLE_DEVICES", "")
-    problem = (
-        f"device: {wanted} was asked for, but {framework} sees no GPU here "
-        f"(CUDA_VISIBLE_DEVICES={assigned or 'unset'})"
-    )
-    if wanted == "auto" and not assigned:
+    if unusable:
+        problem = (
+            f"device: {wanted} was asked for, but {framework} cannot use the GPU here: {unusable}"
+        )
+    else:
+        problem = (
+            f"device: {wanted} was asked for, but {framework} sees no GPU here "
+            f"(CUDA_VISIBLE_DEVICES={assigned or 'unset'})"
+        )
+    if wanted == "auto" and not assigned and not unusable:
         return "cpu"
     if wanted == "auto" or cpu_fallback:
         warnings.warn(f"{problem}; running on the CPU instead", RuntimeWarning, stacklevel=2)

@@ -25,6 +25,10 @@ def _import_mxnet(threads: int):
     # MXNet sizes its OpenMP pool when it is imported; later changes are ignored.
     if "mxnet" not in sys.modules:
         os.environ["OMP_NUM_THREADS"] = str(threads)
+        # Full float32 on a GPU: cuDNN and cuBLAS would otherwise use TensorFloat-32 on Ampere
+        # and later, and a run would no longer give the CPU's numbers within float rounding.
+        # (Read by those libraries when they load; a value set by the user wins.)
+        os.environ.setdefault("NVIDIA_TF32_OVERRIDE", "0")
     elif os.environ.get("OMP_NUM_THREADS") != str(threads):
         warnings.warn(
             f"mxnet was imported before with OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}"
@@ -37,6 +41,19 @@ def _import_mxnet(threads: int):
         import mxnet
 
     return mxnet
+
+
+def _gpu_problem(mx) -> str | None:
+    """Why the first GPU cannot run this MXNet build, or None when it can. The CUDA wheels of
+    mxnet 1.9.1 carry compiled kernels for compute capabilities 5.0 to 8.6 and no PTX to
+    compile for others, so on a newer GPU (Hopper, Blackwell) every operator fails."""
+    try:
+        (mx.nd.ones((1,), ctx=mx.gpu(0)) + 1).asnumpy()
+    except mx.base.MXNetError as error:
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        reason = next((line for line in lines if "CUDA" in line), lines[0] if lines else "")
+        return f"a first operation on it failed ({reason[:300]})"
+    return None
 
 
 @cache
@@ -61,9 +78,15 @@ class MXNetBackend(Backend):
     def __init__(self, threads: int, device: str, cpu_fallback: bool = False, hybridize=True):
         self.mx = mx = _import_mxnet(threads)
         self.threads, self.hybridize = threads, hybridize
-        gpus = mx.context.num_gpus() if hasattr(mx.context, "num_gpus") else 0
-        resolved = resolve_device("mxnet", device, gpus > 0, cpu_fallback)
+        # Asked only when a GPU may be used: on a CUDA build it starts CUDA.
+        gpus = mx.context.num_gpus() if device != "cpu" else 0
+        unusable = _gpu_problem(mx) if gpus else None
+        resolved = resolve_device("mxnet", device, gpus > 0, cpu_fallback, unusable)
         self.ctx = mx.gpu(0) if resolved == "cuda" else mx.cpu()
+        # On a GPU each step's loss and accuracy stay on the device, summed there and read
+        # once per pass; on the CPU reading them costs little. Either way the sums are the same
+        # (float64, in the same order): tests switch it on for the CPU to check that.
+        self.deferred_metrics = resolved == "cuda"
         self.loss = mx.gluon.loss.SoftmaxCrossEntropyLoss()
 
     # --- the network -------------------------------------------------------------------------
@@ -192,11 +215,34 @@ class MXNetBackend(Backend):
             def __len__(self):
                 return len(order)
 
-        return gluon.data.DataLoader(
+        batches = gluon.data.DataLoader(
             TransformedImages(),
             batch_sampler=gluon.data.BatchSampler(Order(), batch_size, last_batch="keep"),
             num_workers=workers,
         )
+        if self.ctx.device_type == "cpu":
+            return batches
+        # Onto the GPU as each batch is fetched, waited for, so that the copy is timed as data.
+        return (self._on_device(x, y) for x, y in batches)
+
+    def _on_device(self, x, y):
+        x, y = x.as_in_context(self.ctx), y.as_in_context(self.ctx)
+        self.mx.nd.waitall()
+        return x, y
+
+    def _batch_metrics(self, losses, logits, y):
+        """(summed loss, correct predictions) of a batch: numbers, or with deferred_metrics
+        float64 arrays on the device (as the host sums them)."""
+        loss_sum = losses.sum()
+        correct = (logits.argmax(axis=1) == y).sum()
+        if self.deferred_metrics:
+            return loss_sum.astype("float64"), correct.astype("float64")
+        return float(loss_sum.asscalar()), int(correct.asscalar())
+
+    def read(self, value):
+        if isinstance(value, self.mx.nd.NDArray):
+            return value.asscalar().item()
+        return value
 
     def train_step(self, batch, timer):
         mx = self.mx
@@ -207,8 +253,8 @@ class MXNetBackend(Backend):
             with mx.autograd.record():
                 logits = self.net(x)
                 losses = self.loss(logits, y)
-            loss_sum = float(losses.sum().asscalar())
-            correct = int((logits.argmax(axis=1) == y).sum().asscalar())
+            loss_sum, correct = self._batch_metrics(losses, logits, y)
+            mx.nd.waitall()
         with timer.phase("backward"):
             losses.backward()  # the gradient of the summed loss; step() divides by the batch
             mx.nd.waitall()

@@ -85,6 +85,16 @@ class TorchBackend(Backend):
         self._device = torch.device(
             resolve_device("torch", device, torch.cuda.is_available(), cpu_fallback)
         )
+        if self._device.type == "cuda":
+            # Full float32 on the GPU: TensorFloat-32 convolutions (PyTorch's default on Ampere
+            # and later) round their inputs to 10 mantissa bits, and a run would no longer give
+            # the CPU's numbers within float rounding.
+            torch.backends.cudnn.conv.fp32_precision = "ieee"
+            torch.backends.cuda.matmul.fp32_precision = "ieee"
+        # On a GPU each step's loss and accuracy stay on the device, summed there and read once
+        # per pass; on the CPU reading them costs nothing. Either way the sums are the same
+        # (float64, in the same order): tests switch it on for the CPU to check that.
+        self.deferred_metrics = self._device.type == "cuda"
         self.net: nn.Sequential | None = None
 
     # --- the network -------------------------------------------------------------------------
@@ -148,14 +158,16 @@ class TorchBackend(Backend):
 
     def _input(self, images):
         x = images if isinstance(images, torch.Tensor) else torch.from_numpy(images)
-        return x.to(self._device).contiguous(memory_format=torch.channels_last)
+        # Reordered on the host, then copied: the copy waits for itself, so all of a batch's
+        # preparation is timed as data, and the GPU runs no layout kernel of its own.
+        return x.contiguous(memory_format=torch.channels_last).to(self._device)
 
     def to_batch(self, images, labels):
         y = torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(self._device)
         return self._input(images), y
 
     def loader(self, images, labels, order, batch_size, workers, transform):
-        return torch.utils.data.DataLoader(
+        batches = torch.utils.data.DataLoader(
             _ArrayDataset(images, labels, transform),
             batch_size=batch_size,
             sampler=order.tolist(),
@@ -164,10 +176,25 @@ class TorchBackend(Backend):
             # gives the dropout masks (so both data paths drop the same units).
             generator=torch.Generator(),
         )
+        if self._device.type == "cpu":
+            return batches
+        # Onto the GPU as each batch is fetched, so that the copy is timed as data.
+        return ((self._input(x), y.to(self._device)) for x, y in batches)
 
     def _sync(self):
         if self._device.type == "cuda":
             torch.cuda.synchronize()
+
+    def _batch_metrics(self, loss, logits, y):
+        """(summed loss, correct predictions) of a batch: numbers, or with deferred_metrics
+        tensors on the device (float64 and int64, as the host sums them)."""
+        correct = (logits.argmax(dim=1) == y).sum()
+        if self.deferred_metrics:
+            return loss.detach().double() * len(y), correct
+        return loss.item() * len(y), int(correct)
+
+    def read(self, value):
+        return value.item() if isinstance(value, torch.Tensor) else value
 
     def train_step(self, batch, timer):
         x, y = batch
@@ -176,8 +203,8 @@ class TorchBackend(Backend):
         with timer.phase("forward"):
             logits = self.net(x)
             loss = F.cross_entropy(logits, y)
-            loss_sum = loss.item() * len(y)
-            correct = int((logits.argmax(dim=1) == y).sum())
+            loss_sum, correct = self._batch_metrics(loss, logits, y)
+            self._sync()
         with timer.phase("backward"):
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()

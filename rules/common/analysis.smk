@@ -1,5 +1,7 @@
 # Helpers of rules/analysis.smk: which comparisons can run here, and what each one's script needs.
 
+from functools import cache
+
 from convstudy import analysis as run_analysis
 from convstudy import outline
 from convstudy.settings import comparison_runs
@@ -22,8 +24,27 @@ def skipped_comparisons():
     return skipped
 
 
-def runnable_comparisons():
+@cache
+def gpu_skipped_comparisons():
+    """name -> why: the comparisons that need a GPU and are left out here (their datasets are
+    available); the report says so, why, and what an epoch would take on the CPU."""
     skipped = skipped_comparisons()
+    return {
+        name: gpu_decision(name)[1]
+        for name in config["comparisons"]
+        if name not in skipped and not gpu_decision(name)[0]
+    }
+
+
+def gpu_skipped_arms(name):
+    """The arms of a comparison left out for lack of a GPU that no other comparison runs: those
+    whose CPU time per epoch the report estimates."""
+    runs = [run for run in comparison_runs(config, name) if run in gpu_only_runs()]
+    return sorted({run.arm for run in runs})
+
+
+def runnable_comparisons():
+    skipped = {**skipped_comparisons(), **gpu_skipped_comparisons()}
     return [name for name in config["comparisons"] if name not in skipped]
 
 

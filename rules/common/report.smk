@@ -98,6 +98,34 @@ def report_plan():
             }
             for name, dataset in skipped.items()
         ],
+        "gpu_skipped": [
+            {
+                "name": name,
+                "title": config["comparisons"][name]["title"],
+                "section": run_analysis.comparison_section(config["comparisons"][name]),
+                "why": why,
+                "estimates": [
+                    {
+                        "arm": arm,
+                        "label": run_settings.variant_label(config, arm.rsplit("/", 1)[1]),
+                        **reported(
+                            "estimate_cpu_epoch",
+                            0,
+                            False,
+                            **dict(
+                                zip(
+                                    ("dataset", "model", "framework", "variant"),
+                                    run_settings.parse_arm(arm, name),
+                                    strict=True,
+                                )
+                            ),
+                        ),
+                    }
+                    for arm in gpu_skipped_arms(name)
+                ],
+            }
+            for name, why in gpu_skipped_comparisons().items()
+        ],
         "width": (
             {
                 "section": width_section(),

@@ -1,12 +1,15 @@
 # Helpers of rules/runs.smk: run ids <-> paths, each run's settings, what a run asks of the machine.
 
+import json
 from functools import cache
+from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 
 from convstudy import models
 from convstudy import settings as run_settings
 from convstudy.backends import FRAMEWORKS, installed_with_gpu_support
+from convstudy.environment import gpu_names
 
 RUN = "{dataset}/{model}-{framework}/{variant}/seed{seed}"
 ARM = "{dataset}/{model}-{framework}/{variant}"
@@ -60,6 +63,39 @@ def gpu_request(wildcards):
     return int(config["device"] != "cpu" and _framework_gpu(wildcards.framework))
 
 
+# What the invocation that submitted a cluster job saw of GPUs: the job, on another node, decides
+# with it, so that its plan (which comparisons run) is the one it was submitted with.
+GPU_FACTS = Path(".snakemake") / "convstudy" / "gpus.json"
+
+
+@cache
+def gpu_facts():
+    """(GPUs Snakemake may hand out, GPUs nvidia-smi lists here, why none are listed), asked
+    once per invocation, and only when a requested target needs to know."""
+    if workflow.remote_exec and GPU_FACTS.is_file():
+        return tuple(json.loads(GPU_FACTS.read_text()))
+    given = workflow.global_resources["gpu"] if "gpu" in set(workflow.global_resources) else 0
+    facts = (int(getattr(given, "value", given) or 0), *gpu_names())
+    if not workflow.remote_exec:
+        GPU_FACTS.parent.mkdir(parents=True, exist_ok=True)
+        GPU_FACTS.write_text(json.dumps(facts))
+    return facts
+
+
+@cache
+def gpu_decision(name):
+    """(runs, why) of a comparison: those that need a GPU run only where GPUs are available."""
+    if not config["comparisons"][name].get("needs_gpu"):
+        return True, ""
+    frameworks = {run.framework for run in comparison_runs(config, name)}
+    return run_settings.gpu_decision(
+        config["gpu_comparisons"],
+        config["device"],
+        *gpu_facts(),
+        {framework: _framework_gpu(framework) for framework in frameworks},
+    )
+
+
 def every_core(wildcards):
     """Every core this invocation was given (--cores), so that no other job runs beside a job
     that measures time. A cluster run without --cores gets one; its profile asks for a whole
@@ -88,7 +124,28 @@ def runnable(run):
 
 
 def runnable_runs():
-    return [run for run in DECLARED_RUNS if runnable(run)]
+    """Every declared run whose dataset can be had, but those only of comparisons left out for
+    lack of a GPU."""
+    return [run for run in DECLARED_RUNS if runnable(run) and run not in gpu_only_runs()]
+
+
+@cache
+def gpu_only_runs():
+    """The runs that only comparisons left out for lack of a GPU need."""
+    left_out = set(gpu_skipped_comparisons())
+    needed = {run for name in config["comparisons"] for run in comparison_runs(config, name)}
+    kept = {
+        run
+        for name in config["comparisons"]
+        if name not in left_out
+        for run in comparison_runs(config, name)
+    }
+    return needed - kept
+
+
+def cpu_estimate_settings(wildcards):
+    """An arm's timing settings, on the CPU: what an epoch would take there."""
+    return dict(timing_settings(wildcards), device="cpu")
 
 
 def timing_file(arm):

@@ -1,8 +1,11 @@
 """Which device a run computes on, and which runs may ask a cluster for a GPU."""
 
+import importlib.metadata
+
 import pytest
 
-from convstudy.backends import installed_with_gpu_support, resolve_device
+from convstudy.backends import DeviceError, installed_with_gpu_support, resolve_device
+from convstudy.environment import library_versions
 
 
 def test_cpu_is_always_cpu():
@@ -35,8 +38,53 @@ def test_cuda_without_gpu_fails_unless_fallback_is_configured(monkeypatch):
 
 
 def test_gpu_support_is_read_from_the_installed_builds():
+    import mxnet
     import torch
 
-    # PyPI's mxnet 1.9.1 is a CPU build; torch says itself which CUDA it was built for, if any.
-    assert installed_with_gpu_support("mxnet") is False
+    # Without importing them, the same answer as the builds give of themselves.
+    assert installed_with_gpu_support("mxnet") is mxnet.runtime.Features().is_enabled("CUDA")
     assert installed_with_gpu_support("torch") is (torch.version.cuda is not None)
+
+
+class Distribution:
+    def __init__(self, name):
+        self.metadata = {"Name": name}
+
+
+@pytest.mark.parametrize(
+    "installed, gpu", [("mxnet", False), ("mxnet-cu117", True), ("mxnet-cu112", True)]
+)
+def test_mxnet_cuda_builds_are_recognised_by_their_name(monkeypatch, installed, gpu):
+    others = [Distribution("numpy"), Distribution("torch")]
+    monkeypatch.setattr(
+        importlib.metadata, "distributions", lambda: [*others, Distribution(installed)]
+    )
+    assert installed_with_gpu_support("mxnet") is gpu
+
+
+def test_the_environment_names_the_build_a_library_is_installed_as(monkeypatch):
+    real_version = importlib.metadata.version
+
+    def version(name):
+        if name == "mxnet":  # as with mxnet's CUDA build installed
+            raise importlib.metadata.PackageNotFoundError(name)
+        return "1.9.1" if name == "mxnet-cu117" else real_version(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    monkeypatch.setattr(
+        importlib.metadata, "packages_distributions", lambda: {"mxnet": ["mxnet-cu117"]}
+    )
+    versions = library_versions(("mxnet", "numpy", "no-such-library"))
+    assert versions["mxnet"] == "1.9.1 (mxnet-cu117)"
+    assert versions["numpy"] == real_version("numpy")
+    assert versions["no-such-library"] == "not installed"
+
+
+def test_a_gpu_the_build_cannot_run_is_left_with_a_warning_that_says_why(monkeypatch):
+    # e.g. mxnet's CUDA wheels on a Hopper GPU: seen, but without kernels for it.
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    why = "a first operation on it failed (no kernel image)"
+    with pytest.warns(RuntimeWarning, match=r"mxnet cannot use the GPU here: a first operation"):
+        assert resolve_device("mxnet", "auto", True, cpu_fallback=False, unusable=why) == "cpu"
+    with pytest.raises(DeviceError, match=r"cannot use the GPU here: .*set cpu_fallback: true"):
+        resolve_device("mxnet", "cuda", True, cpu_fallback=False, unusable=why)

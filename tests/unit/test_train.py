@@ -64,6 +64,39 @@ def test_data_paths_agree_with_dropout_and_resizing(tmp_path, framework):
     np.testing.assert_array_equal(predicted_memory, predicted_loader)
 
 
+@pytest.mark.parametrize("framework", ["mxnet", "torch"])
+def test_sums_kept_on_the_device_give_the_same_numbers_bit_for_bit(
+    tmp_path, framework, monkeypatch
+):
+    # What a GPU run does (each step's loss and accuracy stay on the device, summed there and
+    # read once per pass), here on the CPU: exactly the numbers of reading them at every step.
+    from convstudy import backends
+    from convstudy.data.transforms import to_network_input
+    from convstudy.timing import PhaseTimer
+
+    create, created = backends.create, []
+
+    def deferring(*args, **kwargs):
+        backend = create(*args, **kwargs)
+        backend.deferred_metrics = True
+        created.append(backend)
+        return backend
+
+    dataset = synthetic_dataset(n_train=300)
+    arm = f"fashion_mnist/lenet-{framework}/batchnorm"
+    read_each_step, predicted_each_step, _ = run_once(tmp_path, arm, dataset, "each")
+    monkeypatch.setattr(backends, "create", deferring)
+    read_once, predicted_once, _ = run_once(tmp_path, arm, dataset, "once")
+    assert numbers(read_once) == numbers(read_each_step)
+    np.testing.assert_array_equal(predicted_once, predicted_each_step)
+    # The deferred run did keep its values as framework arrays, not numbers.
+    (backend,) = created
+    batch = backend.to_batch(to_network_input(dataset.train_images[:8]), dataset.train_labels[:8])
+    loss_sum, correct = backend.train_step(batch, PhaseTimer())
+    assert not isinstance(loss_sum, float) and not isinstance(correct, int)
+    assert isinstance(backend.read(loss_sum), float) and backend.read(correct) <= 8
+
+
 def test_frameworks_start_from_the_same_weights_and_agree_early(tmp_path):
     dataset = synthetic_dataset(n_train=256)
     mxnet, _, _ = run_once(tmp_path, "fashion_mnist/lenet-mxnet/base", dataset, "a", epochs=1)

@@ -1,0 +1,17 @@
+from convstudy.threads import use_threads
+
+# Every core is reserved so that nothing runs beside this job; it trains on the run's threads.
+use_threads(snakemake.params.settings["threads"])
+
+from convstudy.logs import rule_log  # noqa: E402
+from convstudy.speed import estimate_to_file  # noqa: E402
+
+with rule_log(snakemake.log[0]) as log:
+    estimate_to_file(
+        snakemake.params.settings,
+        snakemake.input.dataset,
+        snakemake.params.estimate,
+        snakemake.threads,
+        snakemake.output[0],
+        log,
+    )
