@@ -58,6 +58,12 @@ def difference_text(row, digits: int = 3) -> str:
         )
     if verdict == stats.NO_INTERVAL:
         return f"{amount} from a single seed per arm: no interval, so no conclusion"
+    if interval == stats.PAIRED and row["ci_low"] == row["ci_high"]:
+        # Every seed gave the same difference: the t interval has no width and says nothing.
+        same = f"{amount} on each of the {_seeds(row)}, so the seeds show no spread"
+        if verdict == stats.NO_CLEAR_DIFFERENCE:
+            return same + ": the same accuracy in both arms"
+        return same + f": {ACCURACY_WORDS[verdict]} on every seed"
     name = INTERVAL_NAMES[interval]
     text = f"{amount} ({name} {signed(row['ci_low'], digits)} to {signed(row['ci_high'], digits)}"
     if verdict == stats.NO_CLEAR_DIFFERENCE:

@@ -36,6 +36,9 @@ HIGHER = "higher"
 LOWER = "lower"
 NO_CLEAR_DIFFERENCE = "no clear difference"
 NO_INTERVAL = "single seed: no interval"
+# Accuracies are counts over a test set, so per-seed differences either agree up to float
+# rounding or differ by at least one test image; below this spread they are the same.
+SAME_ON_EVERY_SEED = 1e-12
 SAME = "identical"
 
 
@@ -133,6 +136,12 @@ def paired_difference(
         return Difference(summary.mean, NAN, NAN, NAN, SINGLE_SEED, NO_INTERVAL, NAN, per_seed)
     degrees_of_freedom = summary.n - 1
     standard_error = summary.std / math.sqrt(summary.n)
+    if standard_error < SAME_ON_EVERY_SEED:
+        # The same difference on every seed: exact for these seeds, but they show no spread, so
+        # there is no t interval to speak of and no power to compute.
+        exact = summary.mean
+        verdict = _verdict(exact, exact, exact)
+        return Difference(exact, exact, exact, degrees_of_freedom, PAIRED, verdict, NAN, per_seed)
     quantile = float(scipy_stats.t.ppf(0.5 + confidence / 2, degrees_of_freedom))
     low = summary.mean - quantile * standard_error
     high = summary.mean + quantile * standard_error

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from convstudy import stats
+from convstudy import findings, stats
 
 # R's sleep data (Cushny and Peebles; the classic example of t.test's documentation): extra
 # hours of sleep under two drugs. R: t.test(extra ~ group, data = sleep) prints
@@ -116,6 +116,22 @@ def test_compare_pairs_matching_seeds_and_falls_back_to_welch():
     identical = stats.compare(baseline, dict(baseline), identical=True)
     assert identical.interval == stats.IDENTICAL == identical.verdict
     assert math.isnan(identical.low) and identical.per_seed == (0.0, 0.0, 0.0)
+
+
+def test_the_same_difference_on_every_seed_has_no_spread_to_detect_with():
+    # 0.1 minus each baseline value is not exactly the same float on every seed.
+    lower = stats.paired_difference([0.312, 0.398, 0.264], [0.148, 0.234, 0.100])
+    assert lower.interval == stats.PAIRED and lower.verdict == stats.LOWER
+    assert lower.low == lower.high == pytest.approx(-0.164) and math.isnan(lower.detectable)
+    same = stats.paired_difference([0.1, 0.1], [0.1, 0.1])
+    assert same.verdict == stats.NO_CLEAR_DIFFERENCE and math.isnan(same.detectable)
+    row = {"difference": lower.difference, "verdict": lower.verdict, "interval": lower.interval}
+    row.update(ci_low=lower.low, ci_high=lower.high, detectable=lower.detectable, seeds=3)
+    assert findings.difference_text(row) == (
+        "-0.164 on each of the 3 seeds, so the seeds show no spread: lower on every seed"
+    )
+    row.update(difference=0.0, verdict=same.verdict, ci_low=0.0, ci_high=0.0)
+    assert findings.difference_text(row).endswith("no spread: the same accuracy in both arms")
 
 
 def test_identical_seeds_give_an_exact_difference():
