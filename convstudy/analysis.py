@@ -101,6 +101,10 @@ def read_json(paths: Sequence[str | Path]) -> list[dict]:
     return [json.loads(Path(path).read_text()) for path in paths]
 
 
+def _as_list(data) -> list:
+    return data if isinstance(data, list) else [data]
+
+
 def arm_of(metrics: dict) -> str:
     settings = metrics["settings"]
     return (
@@ -205,6 +209,8 @@ def timings_table(all_timings: Sequence[dict]) -> pd.DataFrame:
             "images_per_second_low": float(np.min(speeds)),
             "images_per_second_high": float(np.max(speeds)),
             "pass_images_per_second": " ".join(f"{s:.0f}" for s in speeds),
+            # Timed in rounds with this many other arms of its comparison, in the same job.
+            "timed_with": timing.get("interleaved_with", 0),
         }
         for phase in TRAIN_PHASES:
             row[f"seconds_{phase}"] = float(
@@ -373,6 +379,7 @@ def comparison_table(
                 images_per_second_low=timing["images_per_second_low"],
                 images_per_second_high=timing["images_per_second_high"],
                 pass_images_per_second=timing["pass_images_per_second"],
+                timed_with=int(timing["timed_with"]),
                 speed_verdict=(
                     "" if role == "baseline" else speed_verdict(timings.loc[arms[0]], timing)
                 ),
@@ -442,7 +449,9 @@ def comparison_tables(
     """One comparison's table, and the runs and epochs it was computed from."""
     all_metrics = read_json(metrics_paths)
     runs, epochs = runs_table(all_metrics), epochs_table(all_metrics)
-    timings = timings_table(read_json(timing_paths))
+    # An arm's own timing file holds one timing; a timing comparison's holds a list of them.
+    timed = [timing for data in read_json(timing_paths) for timing in _as_list(data)]
+    timings = timings_table(timed)
     table = comparison_table(runs, epochs, settings_by_arm(all_metrics), comparison, timings)
     return table, runs, epochs
 

@@ -167,10 +167,18 @@ def timing_findings(table: pd.DataFrame) -> list[str]:
     rows = [row for _, row in table.iterrows()]
     baseline = rows[0]
     threads = ", ".join(sorted({str(int(t)) for t in table["threads"]}))
+    together = all(int(row.get("timed_with", 0)) == len(rows) - 1 for row in rows)
+    passes, images = int(baseline["passes"]), int(baseline["images_per_pass"])
+    what = f"{images:,} training images after a warm-up, {threads} framework thread(s)"
+    how = (
+        f"The arms were timed together in one job with no other job running, in {passes} "
+        f"rounds of one pass each over {what}"
+        if together
+        else f"Each arm was timed alone (no other job running; {passes} passes of {what})"
+    )
     sentences = [
-        f"Each arm was timed alone (no other job running; {int(baseline['passes'])} passes of "
-        f"{int(baseline['images_per_pass']):,} training images after a warm-up, "
-        f"{threads} framework thread(s)); the ranking by median speed: "
+        how
+        + "; the ranking by median speed: "
         + " > ".join(
             f"{row['label']} {row['images_per_second']:,.0f}/s"
             for _, row in table.sort_values("images_per_second", ascending=False).iterrows()

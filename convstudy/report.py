@@ -76,9 +76,10 @@ INTRODUCTIONS = {
     "time": "Where training time goes on the CPU: waiting for data, forward and backward "
     "passes, the optimizer step and other Python work; the textbook data path (DataLoader with "
     "per-image transforms, 0/2/5 worker processes) against the in-memory path, MXNet "
-    "imperative against hybridized, MXNet against PyTorch. Every time here is measured alone: "
-    "one timing job per arm that reserves every core Snakemake was given, several passes over "
-    "the same images, their median and range.",
+    "imperative against hybridized, MXNet against PyTorch. Every time here is measured alone, "
+    "by a timing job that reserves every core Snakemake was given: several passes over the "
+    "same images, their median and range. The arms of each comparison below are timed in one "
+    "job, in rounds of a pass each, so that a drift in the machine's speed falls on all alike.",
     "environment": "The machine, the software and the conditions every number of this report "
     "was measured under.",
     "references": "",

@@ -8,10 +8,16 @@ seed's weights, its settings and thread count) for one untimed warm-up pass and 
 timed passes over the same training images, each pass with its own data loader as an epoch has.
 Each pass records seconds by phase and training images per second; the tables give the median
 and the spread (min to max) over passes.
+
+Separate timing jobs run minutes apart, and a shared machine's speed drifts between them (two
+builds of the same arms here differed by up to 30%, and arms with the same computation ranked
+differently). So a timing comparison, whose point is a ranking, is timed in one job that takes
+its arms in rounds, a pass of each per round: the drift falls on every arm alike.
 """
 
 import json
 import time
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -24,6 +30,96 @@ ALONE = "alone"
 ESTIMATE = "estimate"
 
 
+class _Arm:
+    """One arm made ready to time: its network built from its first seed's weights, its optimizer
+    configured and an untimed warm-up pass done."""
+
+    def __init__(self, settings: dict, dataset: Dataset, images: int, warmup_images: int, log):
+        self.settings = settings
+        self.dataset = dataset.subset(settings["train_limit"], settings["test_limit"])
+        self.images = min(images, len(self.dataset.train_labels))
+        shape = models.input_shape(settings, self.dataset.image_shape)
+        spec = models.build_spec(settings["model"], settings, self.dataset.num_classes)
+        self.backend = backends.create(
+            settings["framework"],
+            settings["threads"],
+            settings["device"],
+            settings["cpu_fallback"],
+            settings["hybridize"],
+        )
+        self.backend.build(spec, shape, network.initial_state(spec, shape, settings["seed"]))
+        self.backend.configure_optimizer(settings)
+        self.warmup = min(warmup_images, self.images)
+        self.backend.seed(settings["seed"])
+        order = epoch_order(settings["seed"], 0, self.images)[: self.warmup]
+        train_pass(self.backend, settings, self.dataset, order)
+        self.passes = []
+
+    def timed_pass(self, repeat: int, log) -> None:
+        order = epoch_order(self.settings["seed"], repeat + 1, self.images)
+        seconds = train_pass(self.backend, self.settings, self.dataset, order)["seconds"]
+        speed = self.images / seconds["train"]
+        self.passes.append({"images": self.images, "seconds": seconds, "images_per_second": speed})
+        log(
+            f"{self.settings['run']} pass {repeat + 1}: {seconds['train']:.2f} s, "
+            f"{speed:,.0f} images/s ("
+            + ", ".join(f"{k} {v:.2f} s" for k, v in seconds.items() if k != "train")
+            + ")"
+        )
+
+
+def measure_interleaved(
+    arms: Sequence[tuple[dict, Dataset]],
+    repeats: int,
+    images: int,
+    warmup_images: int,
+    cores_reserved: int,
+    log=print,
+) -> list[dict]:
+    """Time the arms in rounds: each round times one pass of every arm, one after another, so a
+    change in the machine's speed during the job (other virtual machines on the host, clock
+    changes) falls on every arm alike instead of on whichever arm was timed at that moment.
+    Each arm's passes are `repeats` passes over its first `images` training images (at most its
+    run's training set), after an untimed pass over `warmup_images` of them."""
+    if repeats < 1:
+        raise ValueError(f"timing.repeats must be at least 1, got {repeats}")
+    started_at = time.time()
+    ready = [_Arm(settings, dataset, images, warmup_images, log) for settings, dataset in arms]
+    for arm in ready:
+        log(
+            f"{arm.settings['run']}: timing {repeats} passes of {arm.images} training images "
+            f"alone ({cores_reserved} cores reserved, {arm.settings['threads']} framework "
+            f"threads, {arm.backend.device})"
+            + (f", in rounds with {len(ready) - 1} other arm(s)" if len(ready) > 1 else "")
+        )
+    for repeat in range(repeats):
+        for arm in ready:
+            arm.timed_pass(repeat, log)
+    finished_at = time.time()
+    results = []
+    for arm in ready:
+        median = float(np.median([p["images_per_second"] for p in arm.passes]))
+        log(f"{arm.settings['run']}: median {median:,.0f} training images/s")
+        results.append(
+            {
+                "arm": arm.settings["run"].rsplit("/", 1)[0],
+                "settings": arm.settings,
+                "timing": ALONE,
+                "cores_reserved": cores_reserved,
+                "threads": arm.settings["threads"],
+                "device": arm.backend.device,
+                "warmup_images": arm.warmup,
+                "passes": arm.passes,
+                "interleaved_with": len(ready) - 1,
+                "machine": environment.machine(),
+                "versions": arm.backend.versions,
+                "started_at": started_at,
+                "finished_at": finished_at,
+            }
+        )
+    return results
+
+
 def measure(
     settings: dict,
     dataset: Dataset,
@@ -33,59 +129,11 @@ def measure(
     cores_reserved: int,
     log=print,
 ) -> dict:
-    """Time `repeats` passes over the first `images` training images (at most the run's own
-    training set), after an untimed pass over `warmup_images` of them."""
-    if repeats < 1:
-        raise ValueError(f"timing.repeats must be at least 1, got {repeats}")
-    started_at = time.time()
-    dataset = dataset.subset(settings["train_limit"], settings["test_limit"])
-    n = min(images, len(dataset.train_labels))
-    shape = models.input_shape(settings, dataset.image_shape)
-    spec = models.build_spec(settings["model"], settings, dataset.num_classes)
-    backend = backends.create(
-        settings["framework"],
-        settings["threads"],
-        settings["device"],
-        settings["cpu_fallback"],
-        settings["hybridize"],
+    """One arm timed on its own: `repeats` passes (see measure_interleaved)."""
+    (result,) = measure_interleaved(
+        [(settings, dataset)], repeats, images, warmup_images, cores_reserved, log
     )
-    backend.build(spec, shape, network.initial_state(spec, shape, settings["seed"]))
-    backend.configure_optimizer(settings)
-    log(
-        f"{settings['run']}: timing {repeats} passes of {n} training images alone "
-        f"({cores_reserved} cores reserved, {settings['threads']} framework threads, "
-        f"{backend.device})"
-    )
-    warmup = min(warmup_images, n)
-    backend.seed(settings["seed"])
-    train_pass(backend, settings, dataset, epoch_order(settings["seed"], 0, n)[:warmup])
-    passes = []
-    for repeat in range(repeats):
-        order = epoch_order(settings["seed"], repeat + 1, n)
-        seconds = train_pass(backend, settings, dataset, order)["seconds"]
-        passes.append({"images": n, "seconds": seconds, "images_per_second": n / seconds["train"]})
-        log(
-            f"pass {repeat + 1}/{repeats}: {seconds['train']:.2f} s, "
-            f"{passes[-1]['images_per_second']:,.0f} images/s ("
-            + ", ".join(f"{k} {v:.2f} s" for k, v in seconds.items() if k != "train")
-            + ")"
-        )
-    median = float(np.median([p["images_per_second"] for p in passes]))
-    log(f"median {median:,.0f} training images/s")
-    return {
-        "arm": settings["run"].rsplit("/", 1)[0],
-        "settings": settings,
-        "timing": ALONE,
-        "cores_reserved": cores_reserved,
-        "threads": settings["threads"],
-        "device": backend.device,
-        "warmup_images": warmup,
-        "passes": passes,
-        "machine": environment.machine(),
-        "versions": backend.versions,
-        "started_at": started_at,
-        "finished_at": time.time(),
-    }
+    return result
 
 
 def measure_to_file(
@@ -96,6 +144,30 @@ def measure_to_file(
     result = measure(
         settings,
         load_task(dataset_path, settings["dataset"]),
+        repeats=timing_config["repeats"],
+        images=timing_config["images"],
+        warmup_images=timing_config["warmup_images"],
+        cores_reserved=cores,
+        log=log,
+    )
+    write_text(output, json.dumps(result, indent=1))
+    return result
+
+
+def measure_comparison_to_file(
+    arm_settings: Sequence[dict], dataset_paths, timing_config: dict, cores: int, output, log=print
+) -> list[dict]:
+    """The timing job of a timing comparison: its arms timed in rounds (nothing else runs beside
+    it: the rule reserves every core), written as a JSON list of per-arm timings."""
+    tasks = {}
+    arms = []
+    for settings in arm_settings:
+        key = (str(dataset_paths[settings["dataset"]]), settings["dataset"])
+        if key not in tasks:
+            tasks[key] = load_task(*key)
+        arms.append((settings, tasks[key]))
+    result = measure_interleaved(
+        arms,
         repeats=timing_config["repeats"],
         images=timing_config["images"],
         warmup_images=timing_config["warmup_images"],

@@ -2,6 +2,7 @@
 # one seed, each a target of its own; and each arm's speed, measured alone. Targets:
 #   results/runs/<dataset>/<model>-<framework>/<variant>/seed<N>/metrics.json   (runs: every one)
 #   results/timing/<dataset>/<model>-<framework>/<variant>.json                (timings: every one)
+#   results/timing/comparisons/<name>.json   (a timing comparison's arms, timed together in rounds)
 #   results/estimates/<dataset>/<model>-<framework>/<variant>.json  (CPU time per epoch, estimated)
 # Every declared run is resolved when the workflow loads, so a bad setting fails before any job.
 
@@ -75,6 +76,31 @@ rule time_alone:
         "../envs/environment.yaml"
     script:
         "../scripts/time_alone.py"
+
+
+rule time_comparison:
+    """The arms of a timing comparison timed in one job, in rounds (a pass of each per round),
+    with nothing else running: a drift in the machine's speed falls on every arm alike."""
+    input:
+        unpack(comparison_task_caches),
+    output:
+        "results/timing/comparisons/{name}.json",
+    log:
+        "results/logs/timing/comparisons/{name}.log",
+    wildcard_constraints:
+        name="|".join(config["comparisons"]),
+    params:
+        settings=comparison_timing_settings,
+        timing={key: config["timing"][key] for key in ("repeats", "images", "warmup_images")},
+    threads: every_core
+    resources:
+        gpu=comparison_gpu_request,
+        mem_mb=comparison_resource("mem_mb"),
+        runtime=30,
+    conda:
+        "../envs/environment.yaml"
+    script:
+        "../scripts/time_comparison.py"
 
 
 rule timings:

@@ -82,8 +82,12 @@ def comparison_metrics(wildcards):
 
 
 def comparison_timings(wildcards):
-    arms = run_analysis.comparison_arms(config["comparisons"][wildcards.name])
-    return [timing_file(arm) for arm in arms]
+    """A timing comparison's arms timed together, in rounds; another comparison's arms, each
+    from its own timing job."""
+    declared = config["comparisons"][wildcards.name]
+    if run_analysis.comparison_kind(declared) == "timing":
+        return expand(rules.time_comparison.output[0], name=wildcards.name)
+    return [timing_file(arm) for arm in run_analysis.comparison_arms(declared)]
 
 
 def comparison_section(wildcards):

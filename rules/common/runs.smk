@@ -48,6 +48,52 @@ def timing_settings(wildcards):
     return settings_of_run(run_settings.timing_run(config, arm))
 
 
+def timed_comparisons():
+    """The comparisons whose point is speed (figure: timing): their arms are timed together."""
+    return [
+        name
+        for name in runnable_comparisons()
+        if run_analysis.comparison_kind(config["comparisons"][name]) == "timing"
+    ]
+
+
+def comparison_arm_list(name):
+    return run_analysis.comparison_arms(config["comparisons"][name])
+
+
+def comparison_timing_settings(wildcards):
+    """The settings each arm of a timing comparison trains with in its timing job."""
+    return [
+        settings_of_run(run_settings.timing_run(config, arm))
+        for arm in comparison_arm_list(wildcards.name)
+    ]
+
+
+def comparison_task_caches(wildcards):
+    """task -> its dataset's cached file, for the arms of a timing comparison."""
+    arms = comparison_arm_list(wildcards.name)
+    tasks = {run_settings.parse_arm(arm, wildcards.name)[0] for arm in arms}
+    return {task: dataset_cache(TASKS[task].dataset) for task in sorted(tasks)}
+
+
+def comparison_resource(name):
+    """A timing comparison's resource: the largest its arms' models declare."""
+
+    def resource(wildcards):
+        arms = comparison_arm_list(wildcards.name)
+        names = {run_settings.parse_arm(arm, wildcards.name)[1] for arm in arms}
+        return max(models.get(model).RESOURCES[name] for model in names)
+
+    return resource
+
+
+def comparison_gpu_request(wildcards):
+    """1 where any arm of the comparison may use a GPU."""
+    arms = comparison_arm_list(wildcards.name)
+    frameworks = {run_settings.parse_arm(arm, wildcards.name)[2] for arm in arms}
+    return int(config["device"] != "cpu" and any(_framework_gpu(f) for f in frameworks))
+
+
 def model_resource(name):
     """A resource of a training or timing job, as its model's module declares it."""
     return lambda wildcards: models.get(wildcards.model).RESOURCES[name]

@@ -251,6 +251,14 @@ def test_arms_that_train_identically_on_every_seed_are_called_identical():
     assert "the ranking by median speed: base 2,050/s > workers_2 950/s" in sentences[0]
     assert "slower in every pass" in sentences[1]
     assert any("this comparison is about time only" in s for s in sentences)
+    assert sentences[0].startswith("Each arm was timed alone (no other job running; 3 passes")
+    # Timed together in one job (convstudy.speed.measure_interleaved), the finding says so.
+    together = [dict(timing, interleaved_with=1) for timing in timings]
+    sentences = findings.comparison_findings(comparison_of(metrics, comparison, together), "timing")
+    assert sentences[0].startswith(
+        "The arms were timed together in one job with no other job running, in 3 rounds of one "
+        "pass each over 2,000 training images after a warm-up, 1 framework thread(s); the ranking"
+    )
     # Losses that part by more than float rounding: not identical, paired instead.
     metrics[2] = fake_metrics(loader, 0, 0.8, loss=(0.61, 0.45))
     assert comparison_of(metrics, comparison, timings).iloc[1]["interval"] == "paired"

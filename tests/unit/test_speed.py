@@ -35,3 +35,37 @@ def test_timing_passes_time_the_same_images_and_every_phase(arm):
     table = analysis.timings_table([result])
     assert table.iloc[0]["arm"] == f"fashion_mnist/{arm}"
     assert table.iloc[0]["images_per_pass"] == 256 and table.iloc[0]["passes"] == 2
+
+
+def test_arms_of_a_timing_comparison_are_timed_in_rounds():
+    config = quick_config()
+    arms = [
+        run_settings.resolve(
+            config, run_settings.Run("fashion_mnist", "lenet", framework, "base", 0)
+        )
+        for framework in ("mxnet", "torch")
+    ]
+    dataset = synthetic_dataset(n_train=300, n_test=20)
+    lines = []
+    results = speed.measure_interleaved(
+        [(settings, dataset) for settings in arms],
+        repeats=2,
+        images=128,
+        warmup_images=32,
+        cores_reserved=2,
+        log=lines.append,
+    )
+    assert [r["arm"] for r in results] == [
+        "fashion_mnist/lenet-mxnet/base",
+        "fashion_mnist/lenet-torch/base",
+    ]
+    assert all(r["interleaved_with"] == 1 and len(r["passes"]) == 2 for r in results)
+    # A pass of each arm per round: mxnet 1, torch 1, mxnet 2, torch 2.
+    timed = [
+        line.split(" pass ")[0].split("/")[1] + line.split(" pass ")[1][0]
+        for line in lines
+        if " pass " in line
+    ]
+    assert timed == ["lenet-mxnet1", "lenet-torch1", "lenet-mxnet2", "lenet-torch2"]
+    table = analysis.timings_table(results)
+    assert list(table["timed_with"]) == [1, 1]

@@ -41,10 +41,12 @@ PROFILE = REPO / "profiles" / "slurm"
 COMPARISON = "lenet_frameworks"
 TARGETS = [f"results/tables/comparisons/{COMPARISON}.csv"]
 SEEDS = [0, 1]
-JOB_COUNTS = {"dataset": 1, "train": 2 * len(SEEDS), "time_alone": 2, "comparison": 1}
+# A timing comparison: its two arms are timed together, in one time_comparison job.
+JOB_COUNTS = {"dataset": 1, "train": 2 * len(SEEDS), "time_comparison": 1, "comparison": 1}
 # Minutes each job asks for: the rule's own where it declares it (train per model: LeNet 60;
-# time_alone 30), else the profile's set-resources (dataset 30), else its default (60).
-RUNTIMES = {"dataset": 30, "train": 60, "time_alone": 30, "comparison": 60}
+# time_comparison 30), else the profile's set-resources (dataset 30), else its default (60).
+RUNTIMES = {"dataset": 30, "train": 60, "time_comparison": 30, "comparison": 60}
+TIMING_RULES = ("time_alone", "time_comparison")
 CONFIG = {"preset": "quick", "device": "cuda", "cpu_fallback": True}
 
 
@@ -52,6 +54,8 @@ def expects_gpu(job: dict) -> bool:
     """The rule's own per-run decision: training and timing runs whose framework build can use a
     GPU. (The plugin's comment joins wildcard values with '_', so match framework names as
     tokens.)"""
+    if job["rule"] == "time_comparison":  # the slice's arms: one per framework
+        return any(installed_with_gpu_support(framework) for framework in FRAMEWORKS)
     if job["rule"] not in ("train", "time_alone"):
         return False
     framework = next(f for f in FRAMEWORKS if f in job["wildcards"].split("_"))
@@ -230,7 +234,7 @@ def test_slice_runs_on_slurm_with_gpus_only_where_asked(slurm_cluster, tmp_path,
         expected = 1 if expects_gpu(job) else 0
         assert job["gpus_requested"] == expected, job
         # A timing job has the whole node (--exclusive), its GPUs included.
-        if job["rule"] != "time_alone":
+        if job["rule"] not in TIMING_RULES:
             assert job["gpus_allocated"] == expected, job
     assert any(expects_gpu(job) for job in jobs), "the slice has no GPU job"
     assert any(not expects_gpu(job) for job in jobs), "the slice has no CPU-only job"
