@@ -224,8 +224,32 @@ def timings_table(all_timings: Sequence[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("arm", ignore_index=True)
 
 
+def _pass_speeds(timing: pd.Series) -> np.ndarray:
+    return np.array([float(s) for s in str(timing["pass_images_per_second"]).split()])
+
+
+def timed_in_rounds(baseline: pd.Series, arm: pd.Series) -> bool:
+    """Both timed in the same job, a pass of each per round (convstudy.speed)."""
+    return (
+        int(arm["timed_with"]) > 0
+        and int(baseline["timed_with"]) > 0
+        and int(arm["passes"]) == int(baseline["passes"]) > 1
+    )
+
+
+def round_ratio(baseline: pd.Series, arm: pd.Series) -> stats.Difference:
+    """The arm's speed over the baseline's, round by round: a paired t interval of the log ratio
+    (a drift in the machine's speed cancels within a round)."""
+    return stats.paired_difference(np.log(_pass_speeds(baseline)), np.log(_pass_speeds(arm)))
+
+
 def speed_verdict(baseline: pd.Series, arm: pd.Series) -> str:
-    """Faster or slower only when every pass of one arm beats every pass of the other."""
+    """Arms timed in rounds: faster or slower when the 95% interval of their speed ratio over the
+    rounds excludes 1 (paired, as seeds are for accuracy). Arms timed in separate jobs: only when
+    every pass of one arm beats every pass of the other."""
+    if timed_in_rounds(baseline, arm):
+        verdict = round_ratio(baseline, arm).verdict
+        return {stats.HIGHER: FASTER, stats.LOWER: SLOWER}.get(verdict, WITHIN_SPREAD)
     if arm["images_per_second_low"] > baseline["images_per_second_high"]:
         return FASTER
     if arm["images_per_second_high"] < baseline["images_per_second_low"]:
@@ -383,6 +407,7 @@ def comparison_table(
                 speed_verdict=(
                     "" if role == "baseline" else speed_verdict(timings.loc[arms[0]], timing)
                 ),
+                **_speed_ratio(timings.loc[arms[0]], timing, role),
                 **{column: timing[column] for column in TRAIN_PHASE_COLUMNS},
                 seconds_total=timing["seconds_total"],
             )
@@ -391,6 +416,18 @@ def comparison_table(
     if comparison_kind(comparison) == "sweep":
         _mark_best_range(table, runs, settings, comparison["sweep"])
     return table
+
+
+def _speed_ratio(baseline: pd.Series, timing: pd.Series, role: str) -> dict:
+    """An arm timed in rounds with its baseline: its speed ratio and the ratio's 95% interval."""
+    if role == "baseline" or not timed_in_rounds(baseline, timing):
+        return {"speed_ratio": np.nan, "speed_ratio_low": np.nan, "speed_ratio_high": np.nan}
+    ratio = round_ratio(baseline, timing)
+    return {
+        "speed_ratio": float(np.exp(ratio.difference)),
+        "speed_ratio_low": float(np.exp(ratio.low)),
+        "speed_ratio_high": float(np.exp(ratio.high)),
+    }
 
 
 def _mark_best_range(table: pd.DataFrame, runs: pd.DataFrame, settings, setting: str) -> None:

@@ -104,9 +104,17 @@ def _speed(row) -> str:
 def speed_text(row, baseline) -> str:
     """An arm's speed measured alone, against the baseline's."""
     verdict = row["speed_verdict"]
-    meaning = (
-        f"{verdict} in every pass" if verdict in (analysis.FASTER, analysis.SLOWER) else verdict
-    )
+    if _finite(row.get("speed_ratio", math.nan)):
+        rounds = int(row["passes"])
+        meaning = (
+            f"speed ratio {row['speed_ratio']:.2f} (paired 95% CI over the {rounds} rounds "
+            f"{row['speed_ratio_low']:.2f} to {row['speed_ratio_high']:.2f}): "
+            + (verdict if verdict != analysis.WITHIN_SPREAD else "no clear difference")
+        )
+    elif verdict in (analysis.FASTER, analysis.SLOWER):
+        meaning = f"{verdict} in every pass"
+    else:
+        meaning = verdict
     return f"{_speed(row)} against {_speed(baseline)}: {meaning}"
 
 

@@ -259,6 +259,9 @@ def test_arms_that_train_identically_on_every_seed_are_called_identical():
         "The arms were timed together in one job with no other job running, in 3 rounds of one "
         "pass each over 2,000 training images after a warm-up, 1 framework thread(s); the ranking"
     )
+    # ... and compares them round by round: log ratios -0.799, -0.793, -0.718, mean -0.770,
+    # sd 0.0452, t(0.975, 2) = 4.303: exp(-0.770 -+ 0.112) = 0.41 to 0.52.
+    assert "speed ratio 0.46 (paired 95% CI over the 3 rounds 0.41 to 0.52): slower" in sentences[1]
     # Losses that part by more than float rounding: not identical, paired instead.
     metrics[2] = fake_metrics(loader, 0, 0.8, loss=(0.61, 0.45))
     assert comparison_of(metrics, comparison, timings).iloc[1]["interval"] == "paired"
@@ -596,3 +599,26 @@ def test_architecture_tables_show_where_the_parameters_sit():
     assert sum(r["parameters"] for r in lenet_layers) == network.parameter_count(
         lenet.network(10, batchnorm=True), (1, 28, 28)
     )
+
+
+def test_arms_timed_in_rounds_are_compared_round_by_round():
+    base, arm = "fashion_mnist/lenet-mxnet/base", "fashion_mnist/lenet-mxnet/imperative"
+    metrics = [fake_metrics(a, s, 0.8, loss=(0.6, 0.4)) for a in (base, arm) for s in (0, 1)]
+    comparison = {"title": "h", "runs": [base, arm], "figure": "timing"}
+
+    def verdict(base_speeds, arm_speeds):
+        timings = [
+            dict(fake_timing(base, base_speeds), interleaved_with=1),
+            dict(fake_timing(arm, arm_speeds), interleaved_with=1),
+        ]
+        return comparison_of(metrics, comparison, timings).iloc[1]
+
+    # The machine slowed down between rounds: the passes overlap, but in every round the arm
+    # is 10% +- 1% faster, which the paired ratio sees.
+    row = verdict((1000.0, 2000.0, 1500.0), (1100.0, 2180.0, 1665.0))
+    assert row["speed_verdict"] == analysis.FASTER
+    assert row["speed_ratio_low"] > 1.0 and row["speed_ratio"] == pytest.approx(1.10, abs=0.01)
+    # Faster in one round, slower in another: no clear difference.
+    row = verdict((1000.0, 2000.0, 1500.0), (1100.0, 1800.0, 1550.0))
+    assert row["speed_verdict"] == analysis.WITHIN_SPREAD
+    assert row["speed_ratio_low"] < 1.0 < row["speed_ratio_high"]
