@@ -184,15 +184,19 @@ def timing_findings(table: pd.DataFrame) -> list[str]:
         if together
         else f"Each arm was timed alone (no other job running; {passes} passes of {what})"
     )
-    sentences = [
-        how
-        + "; the ranking by median speed: "
-        + " > ".join(
-            f"{row['label']} {row['images_per_second']:,.0f}/s"
-            for _, row in table.sort_values("images_per_second", ascending=False).iterrows()
+    medians = ", ".join(
+        f"{row['label']} {row['images_per_second']:,.0f}/s"
+        for _, row in table.sort_values("images_per_second", ascending=False).iterrows()
+    )
+    if all(row["speed_verdict"] == analysis.WITHIN_SPREAD for row in rows[1:]):
+        # An order of medians that the passes do not support is noise: another build reorders it.
+        ranking = (
+            f"; no arm is clearly faster or slower than {baseline['label']}, so the order of the "
+            f"medians ({medians}) is not a ranking."
         )
-        + "."
-    ]
+    else:
+        ranking = f"; the ranking by median speed: {medians.replace(', ', ' > ')}."
+    sentences = [how + ranking]
     for row in rows[1:]:
         sentences.append(f"{_describe(row)}: " + speed_text(row, baseline) + ".")
     sentences.append(
