@@ -107,7 +107,7 @@ def speed_text(row, baseline) -> str:
     if _finite(row.get("speed_ratio", math.nan)):
         rounds = int(row["passes"])
         meaning = (
-            f"speed ratio {row['speed_ratio']:.2f} (paired 95% CI over the {rounds} rounds "
+            f"speed ratio {row['speed_ratio']:.2f} (95% interval over the {rounds} paired rounds "
             f"{row['speed_ratio_low']:.2f} to {row['speed_ratio_high']:.2f}): "
             + (verdict if verdict != analysis.WITHIN_SPREAD else "no clear difference")
         )

@@ -261,7 +261,10 @@ def test_arms_that_train_identically_on_every_seed_are_called_identical():
     )
     # ... and compares them round by round: log ratios -0.799, -0.793, -0.718, mean -0.770,
     # sd 0.0452, t(0.975, 2) = 4.303: exp(-0.770 -+ 0.112) = 0.41 to 0.52.
-    assert "speed ratio 0.46 (paired 95% CI over the 3 rounds 0.41 to 0.52): slower" in sentences[1]
+    assert (
+        "speed ratio 0.46 (95% interval over the 3 paired rounds 0.41 to 0.52): slower"
+        in sentences[1]
+    )
     # Losses that part by more than float rounding: not identical, paired instead.
     metrics[2] = fake_metrics(loader, 0, 0.8, loss=(0.61, 0.45))
     assert comparison_of(metrics, comparison, timings).iloc[1]["interval"] == "paired"
