@@ -18,6 +18,7 @@ its arms in rounds, a pass of each per round: the drift falls on every arm alike
 import json
 import time
 from collections.abc import Sequence
+from functools import cache
 
 import numpy as np
 
@@ -136,20 +137,24 @@ def measure(
     return result
 
 
-def measure_to_file(
-    settings: dict, dataset_path, timing_config: dict, cores: int, output, log=print
-) -> dict:
-    """The timing job: one arm measured (nothing else runs beside it: the rule reserves every
-    core), written as JSON."""
-    result = measure(
-        settings,
-        load_task(dataset_path, settings["dataset"]),
+def _measure_arms(arms, timing_config: dict, cores: int, log) -> list[dict]:
+    return measure_interleaved(
+        arms,
         repeats=timing_config["repeats"],
         images=timing_config["images"],
         warmup_images=timing_config["warmup_images"],
         cores_reserved=cores,
         log=log,
     )
+
+
+def measure_to_file(
+    settings: dict, dataset_path, timing_config: dict, cores: int, output, log=print
+) -> dict:
+    """The timing job: one arm measured (nothing else runs beside it: the rule reserves every
+    core), written as JSON."""
+    dataset = load_task(dataset_path, settings["dataset"])
+    (result,) = _measure_arms([(settings, dataset)], timing_config, cores, log)
     write_text(output, json.dumps(result, indent=1))
     return result
 
@@ -159,21 +164,12 @@ def measure_comparison_to_file(
 ) -> list[dict]:
     """The timing job of a timing comparison: its arms timed in rounds (nothing else runs beside
     it: the rule reserves every core), written as a JSON list of per-arm timings."""
-    tasks = {}
-    arms = []
-    for settings in arm_settings:
-        key = (str(dataset_paths[settings["dataset"]]), settings["dataset"])
-        if key not in tasks:
-            tasks[key] = load_task(*key)
-        arms.append((settings, tasks[key]))
-    result = measure_interleaved(
-        arms,
-        repeats=timing_config["repeats"],
-        images=timing_config["images"],
-        warmup_images=timing_config["warmup_images"],
-        cores_reserved=cores,
-        log=log,
-    )
+    load = cache(load_task)  # arms on the same dataset share one copy of it
+    arms = [
+        (settings, load(str(dataset_paths[settings["dataset"]]), settings["dataset"]))
+        for settings in arm_settings
+    ]
+    result = _measure_arms(arms, timing_config, cores, log)
     write_text(output, json.dumps(result, indent=1))
     return result
 

@@ -1,6 +1,7 @@
 """The dataset targets, run through Snakemake on synthetic data in the real formats."""
 
 import numpy as np
+import pytest
 
 from convstudy.data.cache import load_task
 from tests import synthetic
@@ -136,24 +137,15 @@ def test_config_typo_fails_at_load_naming_the_key(tmp_path, synthetic_sources):
     assert_no_traceback(result.output)
 
 
-def test_unknown_preset_fails_with_the_choices(tmp_path, synthetic_sources):
-    result = run_snakemake(
-        tmp_path,
-        "-n",
-        "--cores",
-        "1",
-        "--config",
-        "preset=quik",
-        config={"datasets": synthetic_sources},
-        check=False,
-    )
-    assert result.returncode != 0
-    assert "preset: 'quik' is not defined; choose one of full, quick" in result.output
-    assert_no_traceback(result.output)
-
-
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("preset=quik", "preset: 'quik' is not defined; choose one of full, quick"),
+        ("device=gpu", "Config error: device: 'gpu' is not one of ['cpu', 'cuda', 'auto']"),
+    ],
+)
 def test_a_wrong_value_from_the_command_line_is_named_without_a_traceback(
-    tmp_path, synthetic_sources
+    tmp_path, synthetic_sources, value, message
 ):
     result = run_snakemake(
         tmp_path,
@@ -161,10 +153,10 @@ def test_a_wrong_value_from_the_command_line_is_named_without_a_traceback(
         "--cores",
         "1",
         "--config",
-        "device=gpu",
+        value,
         config={"datasets": synthetic_sources},
         check=False,
     )
     assert result.returncode != 0
-    assert "Config error: device: 'gpu' is not one of ['cpu', 'cuda', 'auto']" in result.output
+    assert message in result.output
     assert_no_traceback(result.output)
