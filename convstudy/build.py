@@ -30,7 +30,7 @@ def write_tables(table: pd.DataFrame, csv_path, markdown_path=None, html_path=No
 def aggregate(
     metrics_paths: Sequence[str | Path],
     timing_paths: Sequence[str | Path],
-    comparisons: dict[str, dict],
+    comparison_tables: dict[str, str | Path],
     runs_csv,
     runs_markdown,
     runs_html,
@@ -41,16 +41,18 @@ def aggregate(
     comparisons_html,
     log: Log = print,
 ) -> pd.DataFrame:
-    """Every run in one table, every epoch in another, every arm's timing in a third, every
-    comparison's arms in a fourth."""
+    """Every run in one table, every epoch in another, every arm's timing in a third, and the
+    comparisons' tables (name -> CSV, as rule comparison wrote them) joined in a fourth."""
     all_metrics = analysis.read_json(metrics_paths)
     runs, epochs = analysis.runs_table(all_metrics), analysis.epochs_table(all_metrics)
     timings = analysis.timings_table(analysis.read_json(timing_paths))
-    settings = analysis.settings_by_arm(all_metrics)
     log(f"{len(runs)} runs of {runs['arm'].nunique()} arms, {len(timings)} arms timed alone")
-    tables = analysis.named_comparison_tables(runs, epochs, settings, comparisons, timings)
+    # Joined, not recomputed: each comparison's numbers are computed once, by its own rule.
+    tables = [pd.read_csv(path).assign(comparison=name) for name, path in comparison_tables.items()]
     summary = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
-    log(f"{len(comparisons)} comparisons, {len(summary)} arm rows")
+    if tables:
+        summary = summary[["comparison", *summary.columns.drop("comparison")]]
+    log(f"{len(comparison_tables)} comparisons, {len(summary)} arm rows")
     write_tables(runs, runs_csv, runs_markdown, runs_html)
     write_tables(epochs, epochs_csv)
     write_tables(timings, timings_csv)

@@ -5,8 +5,9 @@ accuracy difference is called higher/lower only when its 95% interval excludes z
 where the arms ran the same seeds); otherwise "no clear difference", with the smallest
 difference the seeds could have detected; arms that trained identically are called identical;
 a single seed per arm gives no interval and no conclusion. Speed is compared only as measured
-alone, and called faster/slower only when every timed pass of one arm beats every pass of the
-other.
+alone: arms timed together in rounds are called faster/slower when the 95% interval of their
+speed ratio over the rounds excludes 1; arms timed in separate jobs, only when every timed pass
+of one arm beats every pass of the other.
 """
 
 import math
@@ -152,12 +153,20 @@ def comparison_findings(table: pd.DataFrame, kind: str) -> list[str]:
         if diverged:
             accuracy += f"; the training loss diverged on {_count(diverged, 'seed')}"
         speed = ""
+        medians = (
+            f"{row['images_per_second']:,.0f} against {baseline['images_per_second']:,.0f}"
+            " training images/s, medians"
+        )
         if row["speed_verdict"] in (analysis.FASTER, analysis.SLOWER):
-            speed = (
-                f" Timed alone, it trains {row['speed_verdict']} in every pass "
-                f"({row['images_per_second']:,.0f} against {baseline['images_per_second']:,.0f}"
-                " training images/s, medians)."
-            )
+            if _finite(row.get("speed_ratio", math.nan)):
+                speed = (
+                    f" Timed alone, in {int(row['passes'])} rounds with {baseline['label']}, it "
+                    f"trains {row['speed_verdict']}: speed ratio {row['speed_ratio']:.2f} (95% "
+                    f"interval {row['speed_ratio_low']:.2f} to {row['speed_ratio_high']:.2f}; "
+                    f"{medians})."
+                )
+            else:
+                speed = f" Timed alone, it trains {row['speed_verdict']} in every pass ({medians})."
         sentences.append(f"{prefix}{_describe(row)}: {accuracy}.{speed}")
     if kind == "sweep":
         sentences.append(sweep_finding(table))
@@ -350,7 +359,8 @@ def time_findings(table: pd.DataFrame) -> list[str]:
             f"{model}, {len(rows)} settings: waiting for data takes from {least['data_share']:.0%}"
             f" ({least['arm']}) to {most['data_share']:.0%} ({most['arm']}) of training. Fastest:"
             f" {fastest['arm']} at {fastest['images_per_second']:,.0f} training images/s; "
-            f"slowest: {slowest['arm']} at {slowest['images_per_second']:,.0f}."
+            f"slowest: {slowest['arm']} at {slowest['images_per_second']:,.0f} (each arm in a job "
+            "of its own, so these speeds are not compared: a comparison times its arms together)."
         )
         compute = rows[["seconds_forward", "seconds_backward"]].sum(axis=1)
         share = compute / rows["seconds_total"]

@@ -10,10 +10,11 @@
 
 rule aggregate:
     """Every run's metrics and every arm's timing in tidy tables: per run, per epoch, per arm
-    timed alone, and every comparison's arms."""
+    timed alone, and every comparison's table joined in one."""
     input:
         metrics=all_metrics,
         timings=all_timings,
+        comparison_tables=runnable_comparison_tables,
     output:
         runs=report(
             "results/tables/runs.csv",
@@ -34,7 +35,8 @@ rule aggregate:
     log:
         "results/logs/analysis/aggregate.log",
     params:
-        comparisons=lambda w: {name: comparison_params(name) for name in runnable_comparisons()},
+        # The comparisons whose tables are joined, in the order of comparison_tables.
+        comparisons=lambda w: runnable_comparisons(),
     threads: 1
     resources:
         mem_mb=1500,
@@ -46,7 +48,7 @@ rule aggregate:
 
 rule comparison:
     """One comparison: accuracy over seeds and differences (identical, paired or Welch, with
-    what the seeds could detect), speed measured alone, a figure."""
+    what the seeds could detect), speed measured alone (its arms timed together), a figure."""
     input:
         metrics=comparison_metrics,
         timings=comparison_timings,

@@ -2,7 +2,7 @@
 # one seed, each a target of its own; and each arm's speed, measured alone. Targets:
 #   results/runs/<dataset>/<model>-<framework>/<variant>/seed<N>/metrics.json   (runs: every one)
 #   results/timing/<dataset>/<model>-<framework>/<variant>.json                (timings: every one)
-#   results/timing/comparisons/<name>.json   (a timing comparison's arms, timed together in rounds)
+#   results/timing/comparisons/<name>.json   (a comparison's arms, timed together in rounds)
 #   results/estimates/<dataset>/<model>-<framework>/<variant>.json  (CPU time per epoch, estimated)
 # Every declared run is resolved when the workflow loads, so a bad setting fails before any job.
 
@@ -46,13 +46,15 @@ rule runs:
         lambda w: [run_file(run) for run in runnable_runs()],
 
 
-# Speed measured alone: one job per arm that reserves every core Snakemake was given, so no other
-# job runs beside it. Every time that the report compares comes from these; the training runs'
-# own epoch times are measured alongside other jobs.
+# Speed measured alone: a timing job reserves every core Snakemake was given, so no other job runs
+# beside it. One job per arm says where its time goes (section 8); one job per comparison times
+# its arms together, and every speed a comparison compares comes from it. The training runs' own
+# epoch times are measured alongside other jobs.
 
 
 rule time_alone:
-    """One arm's training speed: passes over the same images, timed with nothing else running."""
+    """One arm's training speed and where its time goes: passes over the same images, timed with
+    nothing else running."""
     input:
         dataset=task_cache,
     output:
@@ -79,8 +81,9 @@ rule time_alone:
 
 
 rule time_comparison:
-    """The arms of a timing comparison timed in one job, in rounds (a pass of each per round),
-    with nothing else running: a drift in the machine's speed falls on every arm alike."""
+    """The arms of a comparison timed in one job, in rounds (a pass of each per round), with
+    nothing else running: a drift in the machine's speed falls on every arm alike. Every speed
+    a comparison compares comes from here."""
     input:
         unpack(comparison_task_caches),
     output:

@@ -5,7 +5,7 @@ with rule_log(snakemake.log[0]) as log:
     aggregate(
         snakemake.input.metrics,
         snakemake.input.timings,
-        snakemake.params.comparisons,
+        dict(zip(snakemake.params.comparisons, snakemake.input.comparison_tables, strict=True)),
         snakemake.output.runs,
         snakemake.output.runs_markdown,
         snakemake.output.runs_html,

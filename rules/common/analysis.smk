@@ -82,12 +82,13 @@ def comparison_metrics(wildcards):
 
 
 def comparison_timings(wildcards):
-    """A timing comparison's arms timed together, in rounds; another comparison's arms, each
-    from its own timing job."""
-    declared = config["comparisons"][wildcards.name]
-    if run_analysis.comparison_kind(declared) == "timing":
-        return expand(rules.time_comparison.output[0], name=wildcards.name)
-    return [timing_file(arm) for arm in run_analysis.comparison_arms(declared)]
+    """A comparison's arms, timed together in one job, in rounds (rule time_comparison)."""
+    return expand(rules.time_comparison.output[0], name=wildcards.name)
+
+
+def runnable_comparison_tables(wildcards):
+    """The table of every comparison that can run here (the summary table joins them)."""
+    return expand(rules.comparison.output.table, name=runnable_comparisons())
 
 
 def comparison_section(wildcards):

@@ -48,21 +48,12 @@ def timing_settings(wildcards):
     return settings_of_run(run_settings.timing_run(config, arm))
 
 
-def timed_comparisons():
-    """The comparisons whose point is speed (figure: timing): their arms are timed together."""
-    return [
-        name
-        for name in runnable_comparisons()
-        if run_analysis.comparison_kind(config["comparisons"][name]) == "timing"
-    ]
-
-
 def comparison_arm_list(name):
     return run_analysis.comparison_arms(config["comparisons"][name])
 
 
 def comparison_timing_settings(wildcards):
-    """The settings each arm of a timing comparison trains with in its timing job."""
+    """The settings each arm of a comparison trains with in its timing job."""
     return [
         settings_of_run(run_settings.timing_run(config, arm))
         for arm in comparison_arm_list(wildcards.name)
@@ -70,14 +61,14 @@ def comparison_timing_settings(wildcards):
 
 
 def comparison_task_caches(wildcards):
-    """task -> its dataset's cached file, for the arms of a timing comparison."""
+    """task -> its dataset's cached file, for the arms of a comparison."""
     arms = comparison_arm_list(wildcards.name)
     tasks = {run_settings.parse_arm(arm, wildcards.name)[0] for arm in arms}
     return {task: dataset_cache(TASKS[task].dataset) for task in sorted(tasks)}
 
 
 def comparison_resource(name):
-    """A timing comparison's resource: the largest its arms' models declare."""
+    """A comparison's timing job's resource: the largest its arms' models declare."""
 
     def resource(wildcards):
         arms = comparison_arm_list(wildcards.name)

@@ -357,11 +357,13 @@ def test_aggregate_writes_tidy_tables_from_metrics_and_timing_files(tmp_path):
     paths = write_json(tmp_path / "runs", pooling_metrics(), "metrics.json")
     timings = write_json(tmp_path / "timing", pooling_timings(), "timing.json")
     out = tmp_path / "tables"
+    own = [out / "pooling.csv", out / "pooling.md", out / "pooling.html", out / "pooling.png"]
+    table = build.comparison("pooling", COMPARISON, paths, timings, *own, log=lambda _: None)
     names = ["runs.csv", "runs.md", "runs.html", "epochs.csv", "timings.csv", "c.csv", "c.md"]
     build.aggregate(
         paths,
         timings,
-        {"pooling": COMPARISON},
+        {"pooling": own[0]},
         *[out / n for n in names],
         out / "c.html",
         log=lambda _: None,
@@ -371,6 +373,11 @@ def test_aggregate_writes_tidy_tables_from_metrics_and_timing_files(tmp_path):
     assert set(runs["timing"]) == {"alongside other jobs"}
     summary = pd.read_csv(out / "c.csv")
     assert list(summary["comparison"]) == ["pooling"] * 3
+    # The comparison's own table, joined: its numbers are computed once.
+    pd.testing.assert_frame_equal(
+        summary.drop(columns="comparison"), pd.read_csv(own[0]), check_dtype=False
+    )
+    assert list(table["arm"]) == list(summary["arm"])
     # The contract other tools rely on.
     assert {"interval", "ci_low", "ci_high", "detectable", "timing"} <= set(summary)
     assert "| run" in (out / "runs.md").read_text()
@@ -625,3 +632,21 @@ def test_arms_timed_in_rounds_are_compared_round_by_round():
     row = verdict((1000.0, 2000.0, 1500.0), (1100.0, 1800.0, 1550.0))
     assert row["speed_verdict"] == analysis.WITHIN_SPREAD
     assert row["speed_ratio_low"] < 1.0 < row["speed_ratio_high"]
+
+
+def test_an_accuracy_comparison_states_the_speed_ratio_of_its_arms_timed_in_rounds():
+    metrics = pooling_metrics()
+    # A drift between rounds makes the passes overlap; in every round avg_pool is ~10% faster.
+    speeds = {BASE: (1000.0, 2000.0, 1500.0), AVG: (1100.0, 2180.0, 1665.0)}
+    speeds[TEXTBOOK] = (1000.0, 1800.0, 1600.0)
+    together = [
+        dict(fake_timing(arm, speeds[arm]), interleaved_with=2) for arm in (BASE, AVG, TEXTBOOK)
+    ]
+    table = comparison_of(metrics, timings=together)
+    sentences = findings.comparison_findings(table, "curves")
+    assert "Timed alone, in 3 rounds with base, it trains faster: speed ratio 1.10 (95% " in (
+        sentences[0]
+    )
+    assert "1,665 against 1,500 training images/s, medians)." in sentences[0]
+    # Faster in one round and slower in another: no speed is claimed.
+    assert "Timed alone" not in sentences[1]
