@@ -383,6 +383,7 @@ def comparison_table(
             detectable=difference.detectable,
             verdict=difference.verdict,
             seed_differences=" ".join(f"{d:+.4f}" for d in difference.per_seed),
+            p_value=difference.p_value,
             largest_loss_difference=loss_gap,
             largest_accuracy_difference=accuracy_gap,
             diverged_seeds=int(own["diverged"].sum()) if "diverged" in own else 0,
@@ -416,6 +417,21 @@ def comparison_table(
     if comparison_kind(comparison) == "sweep":
         _mark_best_range(table, runs, settings, comparison["sweep"])
     return table
+
+
+def false_discoveries(summary: pd.DataFrame) -> pd.DataFrame:
+    """The comparisons' tables joined (column `comparison`), with each arm's q value: its p value
+    adjusted for every accuracy difference the report tests (Benjamini-Hochberg). A pair of arms
+    that several comparisons share (a reference against the same baseline) is one test."""
+    summary = summary.copy()
+    baselines = summary[summary["role"] == "baseline"].set_index("comparison")["arm"]
+    summary["baseline_arm"] = summary["comparison"].map(baselines)
+    tested = summary[summary["p_value"].notna() & (summary["role"] != "baseline")]
+    pairs = tested.drop_duplicates(["baseline_arm", "arm"]).set_index(["baseline_arm", "arm"])
+    q_values = pd.Series(stats.q_values(pairs["p_value"].to_numpy()), index=pairs.index)
+    keys = pd.MultiIndex.from_frame(summary[["baseline_arm", "arm"]])
+    summary["q_value"] = q_values.reindex(keys).to_numpy()
+    return summary
 
 
 def _speed_ratio(baseline: pd.Series, timing: pd.Series, role: str) -> dict:

@@ -52,6 +52,7 @@ def aggregate(
     summary = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
     if tables:
         summary = summary[["comparison", *summary.columns.drop("comparison")]]
+        summary = analysis.false_discoveries(summary)
     log(f"{len(comparison_tables)} comparisons, {len(summary)} arm rows")
     write_tables(runs, runs_csv, runs_markdown, runs_html)
     write_tables(epochs, epochs_csv)

@@ -173,6 +173,45 @@ def comparison_findings(table: pd.DataFrame, kind: str) -> list[str]:
     return sentences
 
 
+def false_discovery_findings(summary: pd.DataFrame) -> list[str]:
+    """How many of the report's clear accuracy differences remain clear once all of them are
+    accounted for (the joined comparison tables, with q values: analysis.false_discoveries)."""
+    tested = summary[summary["q_value"].notna()].drop_duplicates(["baseline_arm", "arm"])
+    if tested.empty:
+        return []
+    rate = stats.FALSE_DISCOVERY_RATE
+    baseline_labels = summary[summary["role"] == "baseline"].set_index("arm")["label"].to_dict()
+    clear = tested[tested["verdict"].isin([stats.HIGHER, stats.LOWER])]
+    kept = clear[clear["q_value"] <= rate]
+    sentences = [
+        f"Across the report, {_count(len(tested), 'difference')} in test accuracy "
+        f"{'is' if len(tested) == 1 else 'are'} tested "
+        "(each arm against its comparison's baseline; a pair that several comparisons share "
+        f"counts once). {len(clear)} of them exclude zero at the 5% level, where chance alone "
+        f"would give about {0.05 * len(tested):.1f} if no setting made a difference."
+    ]
+    if clear.empty:
+        return sentences
+    if len(kept) == len(clear):
+        sentences.append(
+            f"All {len(clear)} remain clear with at most {rate:.0%} of them allowed to be chance "
+            "(Benjamini-Hochberg q values)."
+        )
+        return sentences
+    doubtful = "; ".join(
+        f"{row['label']} against {baseline_labels.get(row['baseline_arm'], row['baseline_arm'])}"
+        f" ({row['comparison']}, p {row['p_value']:.3f}, q {row['q_value']:.2f})"
+        for _, row in clear[clear["q_value"] > rate].iterrows()
+    )
+    sentences.append(
+        f"With at most {rate:.0%} of the clear ones allowed to be chance (Benjamini-Hochberg q "
+        f"values), {len(kept)} of the {len(clear)} {'remains' if len(kept) == 1 else 'remain'}"
+        " clear; these could be chance: "
+        f"{doubtful}."
+    )
+    return sentences
+
+
 def _phases(row) -> dict[str, float]:
     return {phase: row[f"seconds_{phase}"] for phase in analysis.TRAIN_PHASES}
 

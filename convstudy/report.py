@@ -721,7 +721,12 @@ def _overview(plan, page: Page) -> tuple[str, list[str], list[dict]]:
                 + ". "
                 + enable_text(name, info["title"], info["why"])
             )
-    return meta, notices, []
+    try:
+        summary = pd.read_csv(plan["comparisons_table"]["path"])
+    except pd.errors.EmptyDataError:  # no comparison could run here
+        summary = pd.DataFrame()
+    sentences = findings.false_discovery_findings(summary) if len(summary) else []
+    return meta, notices, [findings_block(sentences)] if sentences else []
 
 
 def build_context(plan: dict, report_dir: Path) -> dict:

@@ -24,6 +24,9 @@ from scipy import stats as scipy_stats
 
 CONFIDENCE = 0.95
 POWER = 0.80
+# Across all the report's accuracy differences, the share of those called clear that may be
+# chance (Benjamini-Hochberg).
+FALSE_DISCOVERY_RATE = 0.05
 
 # How an interval was computed (the `interval` column of a comparison's table).
 PAIRED = "paired"
@@ -60,6 +63,8 @@ class Difference:
     contains zero, SAME for identical arms, NO_INTERVAL for a single seed.
     detectable: the smallest true difference this design detects with 80% power at the 5% level.
     per_seed: arm - baseline for each shared seed (paired and identical arms), in seed order.
+    p_value: the two-sided p value of the same t test (NaN without an interval), for the
+    report's control of false discoveries across all its comparisons.
     """
 
     difference: float
@@ -70,6 +75,7 @@ class Difference:
     verdict: str
     detectable: float = float("nan")
     per_seed: tuple[float, ...] = field(default=())
+    p_value: float = float("nan")
 
     @property
     def has_interval(self) -> bool:
@@ -85,6 +91,14 @@ def summarize(values: Sequence[float]) -> Summary:
         raise ValueError("no values to summarize")
     std = float(values.std(ddof=1)) if values.size > 1 else NAN
     return Summary(int(values.size), float(values.mean()), std)
+
+
+def _p_value(difference: float, standard_error: float, degrees_of_freedom: float) -> float:
+    """Two-sided p value of a t statistic; an exact difference (no spread) has p 0, or 1 if 0."""
+    if standard_error < SAME_ON_EVERY_SEED:
+        return 1.0 if difference == 0.0 else 0.0
+    statistic = abs(difference) / standard_error
+    return float(2.0 * scipy_stats.t.sf(statistic, degrees_of_freedom))
 
 
 def _verdict(difference: float, low: float, high: float) -> str:
@@ -141,7 +155,10 @@ def paired_difference(
         # there is no t interval to speak of and no power to compute.
         exact = summary.mean
         verdict = _verdict(exact, exact, exact)
-        return Difference(exact, exact, exact, degrees_of_freedom, PAIRED, verdict, NAN, per_seed)
+        p_value = _p_value(exact, 0.0, degrees_of_freedom)
+        return Difference(
+            exact, exact, exact, degrees_of_freedom, PAIRED, verdict, NAN, per_seed, p_value
+        )
     quantile = float(scipy_stats.t.ppf(0.5 + confidence / 2, degrees_of_freedom))
     low = summary.mean - quantile * standard_error
     high = summary.mean + quantile * standard_error
@@ -154,6 +171,7 @@ def paired_difference(
         _verdict(summary.mean, low, high),
         detectable_difference(standard_error, degrees_of_freedom, confidence=confidence),
         per_seed,
+        _p_value(summary.mean, standard_error, degrees_of_freedom),
     )
 
 
@@ -177,6 +195,7 @@ def welch_difference(
             WELCH,
             _verdict(difference, difference, difference),
             0.0,
+            p_value=_p_value(difference, 0.0, math.inf),
         )
     degrees_of_freedom = (var_a + var_b) ** 2 / (var_a**2 / (a.n - 1) + var_b**2 / (b.n - 1))
     quantile = float(scipy_stats.t.ppf(0.5 + confidence / 2, degrees_of_freedom))
@@ -189,6 +208,7 @@ def welch_difference(
         WELCH,
         _verdict(difference, low, high),
         detectable_difference(standard_error, degrees_of_freedom, confidence=confidence),
+        p_value=_p_value(difference, standard_error, degrees_of_freedom),
     )
 
 
@@ -205,6 +225,16 @@ def identical_difference(baseline: Sequence[float], arm: Sequence[float]) -> Dif
         NAN,
         tuple(float(d) for d in differences),
     )
+
+
+def q_values(p_values: Sequence[float]) -> np.ndarray:
+    """p values adjusted for testing them all (Benjamini-Hochberg): the differences whose q is at
+    most FALSE_DISCOVERY_RATE are those still called clear when, among everything called clear,
+    at most that share may be chance."""
+    p_values = np.asarray(p_values, dtype=float)
+    if p_values.size == 0:
+        return p_values
+    return scipy_stats.false_discovery_control(p_values, method="bh")
 
 
 def compare(

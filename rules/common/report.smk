@@ -141,6 +141,7 @@ def report_plan():
             "figure": reported("time_breakdown", "figure"),
         },
         "runs_table": reported("aggregate", "runs"),
+        "comparisons_table": reported("aggregate", "comparisons"),
         "environment": reported("environment"),
         "architectures": reported("architectures"),
         "activations": [

@@ -374,9 +374,11 @@ def test_aggregate_writes_tidy_tables_from_metrics_and_timing_files(tmp_path):
     summary = pd.read_csv(out / "c.csv")
     assert list(summary["comparison"]) == ["pooling"] * 3
     # The comparison's own table, joined: its numbers are computed once.
-    pd.testing.assert_frame_equal(
-        summary.drop(columns="comparison"), pd.read_csv(own[0]), check_dtype=False
-    )
+    joined = summary.drop(columns=["comparison", "baseline_arm", "q_value"])
+    pd.testing.assert_frame_equal(joined, pd.read_csv(own[0]), check_dtype=False)
+    # One comparison: its q values are Benjamini-Hochberg over its own two arms.
+    p = summary["p_value"][1:].to_numpy()
+    assert summary["q_value"][1:].to_numpy() == pytest.approx(stats.q_values(p))
     assert list(table["arm"]) == list(summary["arm"])
     # The contract other tools rely on.
     assert {"interval", "ci_low", "ci_high", "detectable", "timing"} <= set(summary)
@@ -650,3 +652,39 @@ def test_an_accuracy_comparison_states_the_speed_ratio_of_its_arms_timed_in_roun
     assert "1,665 against 1,500 training images/s, medians)." in sentences[0]
     # Faster in one round and slower in another: no speed is claimed.
     assert "Timed alone" not in sentences[1]
+
+
+def test_false_discoveries_count_a_shared_pair_once_and_name_what_could_be_chance():
+    rows = [
+        ("c1", BASE, "base", "baseline", None, ""),
+        ("c1", AVG, "avg_pool", "arm", 0.01, stats.LOWER),
+        ("c1", TEXTBOOK, "textbook", "reference", 0.04, stats.LOWER),
+        ("c2", BASE, "base", "baseline", None, ""),
+        ("c2", "fashion_mnist/lenet-mxnet/sigmoid", "sigmoid", "arm", 0.2, "no clear difference"),
+        ("c2", TEXTBOOK, "textbook", "reference", 0.04, stats.LOWER),
+        ("c3", BASE, "base", "baseline", None, ""),
+        ("c3", "fashion_mnist/lenet-mxnet/lr_0.3", "lr_0.3", "arm", 0.03, stats.HIGHER),
+    ]
+    columns = ["comparison", "arm", "label", "role", "p_value", "verdict"]
+    summary = analysis.false_discoveries(pd.DataFrame(rows, columns=columns))
+    # Four tests, not five (textbook against base twice is one): q = 0.04, 0.053, 0.2, 0.053.
+    assert list(summary["q_value"].round(4).fillna(-1)) == [
+        -1,
+        0.04,
+        0.0533,
+        -1,
+        0.2,
+        0.0533,
+        -1,
+        0.0533,
+    ]
+    first, second = findings.false_discovery_findings(summary)
+    assert first.startswith("Across the report, 4 differences in test accuracy are tested")
+    assert "3 of them exclude zero at the 5% level, where chance alone would give about 0.2" in (
+        first
+    )
+    assert second == (
+        "With at most 5% of the clear ones allowed to be chance (Benjamini-Hochberg q values), 1 "
+        "of the 3 remains clear; these could be chance: textbook against base (c1, p 0.040, q "
+        "0.05); lr_0.3 against base (c3, p 0.030, q 0.05)."
+    )

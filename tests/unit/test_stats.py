@@ -147,3 +147,25 @@ def test_summarize():
     assert single.mean == 4.0 and math.isnan(single.std)
     with pytest.raises(ValueError):
         stats.summarize([])
+
+
+def test_p_values_match_r_on_the_sleep_example():
+    # R prints p-value = 0.07939 (Welch) and p-value = 0.002833 (paired) for the sleep data.
+    assert stats.welch_difference(SLEEP_GROUP_2, SLEEP_GROUP_1).p_value == pytest.approx(
+        0.07939, abs=5e-6
+    )
+    assert stats.paired_difference(SLEEP_GROUP_2, SLEEP_GROUP_1).p_value == pytest.approx(
+        0.002833, abs=5e-7
+    )
+    # No interval, no test; the same difference on every seed is exact.
+    assert math.isnan(stats.identical_difference([0.8, 0.9], [0.8, 0.9]).p_value)
+    assert math.isnan(stats.paired_difference([0.8], [0.9]).p_value)
+    assert stats.paired_difference([0.8, 0.9], [0.7, 0.8]).p_value == 0.0
+
+
+def test_q_values_are_benjamini_hochberg_by_hand():
+    # Sorted p 0.01, 0.03, 0.04, 0.2 (m = 4): p * m / rank = 0.04, 0.06, 0.0533, 0.2; each q is
+    # the smallest of these from its rank up.
+    q = stats.q_values([0.04, 0.01, 0.2, 0.03])
+    assert q == pytest.approx([0.16 / 3, 0.04, 0.2, 0.16 / 3])
+    assert stats.q_values([]).size == 0

@@ -109,6 +109,8 @@ def test_the_default_target_ends_in_a_report_of_every_section_and_figure(quick_s
     # Findings come from the numbers: two seeds per arm in the quick preset give intervals.
     assert text.count('<ul class="findings">') >= len(config["comparisons"]) - len(left_out)
     assert "paired 95% CI" in text and "Not run:" not in text
+    # The opening findings weigh the clear differences against the number of tests made.
+    assert re.search(r"Across the report, \d+ differences in test accuracy are tested", text)
     # Every comparison states how its intervals were computed, and every time is from alone.
     summary = pd.read_csv(results / "tables" / "comparisons.csv")
     assert set(summary["interval"].dropna()) <= {"paired", "welch", "identical", "single seed"}
