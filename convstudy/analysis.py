@@ -17,6 +17,7 @@ work between phases.
 """
 
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from convstudy import models, outline, stats
+from convstudy.data.cache import TASKS
 from convstudy.settings import parse_arm, references
 
 # Stacking order of an epoch's time, bottom to top; a timed pass has no evaluation.
@@ -117,6 +119,18 @@ def _epoch_phases(epoch: dict) -> dict[str, float]:
     return {phase: float(seconds.get(phase, 0.0)) for phase in PHASES}
 
 
+# A run whose final training loss is within this share of ln(classes), the loss of a uniform
+# guess, has not learned: a dead network (e.g. too large a step) that predicts at chance.
+CHANCE_LOSS_TOLERANCE = 0.01
+
+
+def at_chance(train_loss: float, task: str) -> bool:
+    """Whether a run's final training loss is that of a uniform guess over its task's classes
+    (a diverged run, whose loss is not a number, is counted as diverged instead)."""
+    chance = math.log(TASKS[task].num_classes)
+    return bool(np.isfinite(train_loss) and train_loss >= (1 - CHANCE_LOSS_TOLERANCE) * chance)
+
+
 def runs_table(all_metrics: Sequence[dict]) -> pd.DataFrame:
     """One row per run, sorted by run."""
     rows = []
@@ -137,6 +151,7 @@ def runs_table(all_metrics: Sequence[dict]) -> pd.DataFrame:
             "train_accuracy": metrics["final"]["train_accuracy"],
             "train_loss": metrics["final"]["train_loss"],
             "diverged": any(epoch.get("diverged", False) for epoch in epochs),
+            "at_chance": at_chance(metrics["final"]["train_loss"], settings["dataset"]),
             "timing": metrics.get("timing", "alongside other jobs"),
             "epoch_seconds": float(np.median([e["seconds"]["total"] for e in epochs])),
             **{
@@ -387,6 +402,7 @@ def comparison_table(
             largest_loss_difference=loss_gap,
             largest_accuracy_difference=accuracy_gap,
             diverged_seeds=int(own["diverged"].sum()) if "diverged" in own else 0,
+            at_chance_seeds=int(own["at_chance"].sum()) if "at_chance" in own else 0,
             train_accuracy_mean=own["train_accuracy"].mean(),
             train_loss_mean=own["train_loss"].mean(),
             parameters=int(own["parameters"].iloc[0]),

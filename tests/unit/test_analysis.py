@@ -70,7 +70,7 @@ def fake_metrics(
         "peak_memory_mb": {"process": 300.0 + seed, "largest_worker": 0.0},
         "epochs": epochs,
         "final": {
-            "train_loss": 0.5,
+            "train_loss": losses[-1] if loss else 0.5,
             "train_accuracy": test_accuracy + 0.05,
             "test_accuracy": test_accuracy,
         },
@@ -283,6 +283,26 @@ def test_a_ranking_against_the_textbook_is_explained_from_the_time_by_phase():
     assert "workers_5 is slower than workers_2" in sentence
     assert "The difference is mostly data (+2.00 s)" in sentence
     assert findings.expectation_finding(table, two, five, "x") is None
+    # Timed together in rounds: judged by the speed ratio, as the table's verdicts are. Slower
+    # in two rounds and faster in one is not clearly faster, whatever the medians say.
+    together = [
+        dict(fake_timing(two, (1000.0, 2000.0, 1500.0), data=0.2), interleaved_with=1),
+        dict(fake_timing(five, (1100.0, 1900.0, 1450.0), data=0.2), interleaved_with=1),
+    ]
+    table = comparison_of(metrics, {"title": "w", "runs": [two, five]}, together)
+    sentence = findings.expectation_finding(table, five, two, "more workers are faster")
+    assert "workers_5 is not clearly faster than workers_2 (1,450 against 1,500 training " in (
+        sentence
+    )
+    assert "speed ratio 1.00, 95% interval" in sentence and "over 3 rounds)" in sentence
+    # Ahead in every phase, yet not clearly faster: no phase is blamed.
+    together[1] = dict(fake_timing(five, (1100.0, 1900.0, 1600.0), data=0.2), interleaved_with=1)
+    table = comparison_of(metrics, {"title": "w", "runs": [two, five]}, together)
+    sentence = findings.expectation_finding(table, five, two, "more workers are faster")
+    assert sentence.endswith(
+        "workers_5 is no slower in any phase: its lead is within what these passes can separate "
+        "on this machine."
+    )
 
 
 def test_findings_never_call_an_interval_that_includes_zero_a_win():
@@ -688,3 +708,23 @@ def test_false_discoveries_count_a_shared_pair_once_and_name_what_could_be_chanc
         "of the 3 remains clear; these could be chance: textbook against base (c1, p 0.040, q "
         "0.05); lr_0.3 against base (c3, p 0.030, q 0.05)."
     )
+
+
+def test_seeds_that_never_left_chance_are_named():
+    # Nesterov momentum at lr 0.1 leaves some seeds dead: loss ln(10) = 2.3026, a uniform guess.
+    nesterov = "fashion_mnist/lenet-mxnet/nesterov"
+    metrics = [fake_metrics(BASE, s, 0.88, loss=(0.5, 0.3)) for s in (0, 1, 2)]
+    metrics += [fake_metrics(nesterov, s, 0.87, loss=(0.6, 0.35)) for s in (0,)]
+    metrics += [fake_metrics(nesterov, s, 0.10, loss=(2.31, 2.3030)) for s in (1, 2)]
+    runs = analysis.runs_table(metrics)
+    assert list(runs["at_chance"]) == [False] * 4 + [True] * 2
+    timings = [fake_timing(BASE), fake_timing(nesterov)]
+    table = comparison_of(metrics, {"title": "o", "runs": [BASE, nesterov]}, timings)
+    assert table.iloc[1]["at_chance_seeds"] == 2
+    sentence = findings.comparison_findings(table, "curves")[0]
+    assert sentence.endswith(
+        "; on 2 seeds it never learned (its training loss ended at that of a uniform guess, and "
+        "it predicts at chance)."
+    )
+    # Just above chance after an epoch is learning, not a dead network.
+    assert not analysis.at_chance(2.2, "fashion_mnist") and analysis.at_chance(2.30, "mnist")
