@@ -143,9 +143,12 @@ def _seed_list(seeds: list[int]) -> str:
     return f"{len(seeds)} ({', '.join(str(s) for s in seeds)})"
 
 
-def environment_table(all_metrics, all_timings, conditions: dict, versions: dict) -> list[dict]:
-    """Rows of (item, value): where and how this build's runs and timings were measured."""
-    recorded = [m for m in all_metrics if "machine" in m] + list(all_timings)
+def environment_table(all_metrics, timing_jobs, conditions: dict, versions: dict) -> list[dict]:
+    """Rows of (item, value): where and how this build's runs and timings were measured.
+    timing_jobs: what each timing job wrote, one arm's timing or a list (a comparison's arms)."""
+    timing_jobs = [job if isinstance(job, list) else [job] for job in timing_jobs]
+    all_timings = [timing for job in timing_jobs for timing in job]
+    recorded = [m for m in all_metrics if "machine" in m] + all_timings
     machines = [item["machine"] for item in recorded]
 
     def field(name):
@@ -191,7 +194,10 @@ def environment_table(all_metrics, all_timings, conditions: dict, versions: dict
             f"after a warm-up of {timing['warmup_images']:,}",
         ),
     ]
-    spans = intervals + [(t["started_at"], t["finished_at"]) for t in all_timings]
+    spans = intervals + [
+        (min(t["started_at"] for t in job), max(t["finished_at"] for t in job))
+        for job in timing_jobs
+    ]
     if spans:
         first, last = min(s for s, _ in spans), max(e for _, e in spans)
         stamp = "%Y-%m-%d %H:%M"
@@ -201,7 +207,7 @@ def environment_table(all_metrics, all_timings, conditions: dict, versions: dict
                 f"{_duration(last - first)}: first job started "
                 f"{time.strftime(stamp, time.localtime(first))}, last ended "
                 f"{time.strftime(stamp, time.localtime(last))} ({len(intervals)} runs, "
-                f"{len(all_timings)} timing jobs)",
+                f"{len(timing_jobs)} timing jobs)",
             )
         )
     return [{"item": item, "value": str(value)} for item, value in rows]

@@ -241,7 +241,7 @@ rule environment:
     and how long the training and timing jobs took."""
     input:
         metrics=all_metrics,
-        timings=all_timings,
+        timings=all_timing_jobs,
     output:
         report(
             "results/tables/environment.csv",

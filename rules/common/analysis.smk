@@ -153,3 +153,10 @@ def all_metrics(wildcards):
 
 def all_timings(wildcards):
     return [timing_file(arm) for arm in timed_arms()]
+
+
+def all_timing_jobs(wildcards):
+    """What every timing job of a study wrote: each arm's own, and each comparison's."""
+    return all_timings(wildcards) + expand(
+        rules.time_comparison.output[0], name=runnable_comparisons()
+    )

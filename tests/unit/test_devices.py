@@ -5,7 +5,7 @@ import importlib.metadata
 import pytest
 
 from convstudy.backends import DeviceError, installed_with_gpu_support, resolve_device
-from convstudy.environment import library_versions
+from convstudy.environment import environment_table, library_versions, machine
 
 
 def test_cpu_is_always_cpu():
@@ -88,3 +88,31 @@ def test_a_gpu_the_build_cannot_run_is_left_with_a_warning_that_says_why(monkeyp
         assert resolve_device("mxnet", "auto", True, cpu_fallback=False, unusable=why) == "cpu"
     with pytest.raises(DeviceError, match=r"cannot use the GPU here: .*set cpu_fallback: true"):
         resolve_device("mxnet", "cuda", True, cpu_fallback=False, unusable=why)
+
+
+def test_the_build_wall_time_spans_every_timing_job_a_comparison_ones_included():
+    here = machine()
+    runs = [
+        {"machine": here, "device": "cpu (1 threads)", "started_at": 100.0, "finished_at": 400.0},
+        {"machine": here, "device": "cpu (1 threads)", "started_at": 150.0, "finished_at": 500.0},
+    ]
+    arm = {"machine": here, "cores_reserved": 4, "started_at": 500.0, "finished_at": 530.0}
+    # A comparison's job writes its arms' timings, timed in rounds: it ran until the last ended.
+    comparison = [dict(arm, started_at=600.0, finished_at=700.0), dict(arm, finished_at=1300.0)]
+    conditions = {
+        "threads": {"mxnet": 1},
+        "timing": {"repeats": 3, "images": 1000, "warmup_images": 256},
+        "preset": "quick",
+        "epochs": 2,
+        "train_limit": 1000,
+        "test_limit": 500,
+        "seeds": {"lenet": [0, 1]},
+    }
+    rows = {
+        r["item"]: r["value"] for r in environment_table(runs, [arm, comparison], conditions, {})
+    }
+    assert rows["Wall time of training and timing"].startswith("20 min: first job started")
+    assert rows["Wall time of training and timing"].endswith("(2 runs, 2 timing jobs)")
+    assert rows["Jobs at once"].startswith(
+        "up to 4 (the cores given to Snakemake); observed: at most 2"
+    )
