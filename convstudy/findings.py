@@ -194,7 +194,8 @@ def false_discovery_findings(summary: pd.DataFrame) -> list[str]:
         f"{'is' if len(tested) == 1 else 'are'} tested "
         "(each arm against its comparison's baseline; a pair that several comparisons share "
         f"counts once). {len(clear)} of them exclude zero at the 5% level, where chance alone "
-        f"would give about {0.05 * len(tested):.1f} if no setting made a difference."
+        f"would give about {(1 - stats.CONFIDENCE) * len(tested):.1f} if no setting made a "
+        "difference."
     ]
     if clear.empty:
         return sentences
