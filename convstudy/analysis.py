@@ -103,7 +103,9 @@ def read_json(paths: Sequence[str | Path]) -> list[dict]:
     return [json.loads(Path(path).read_text()) for path in paths]
 
 
-def _as_list(data) -> list:
+def job_timings(data) -> list[dict]:
+    """The per-arm timings one timing job wrote: an arm's own job one, a comparison's job a list
+    (convstudy.speed)."""
     return data if isinstance(data, list) else [data]
 
 
@@ -518,8 +520,7 @@ def comparison_tables(
     """One comparison's table, and the runs and epochs it was computed from."""
     all_metrics = read_json(metrics_paths)
     runs, epochs = runs_table(all_metrics), epochs_table(all_metrics)
-    # An arm's own timing file holds one timing; a timing comparison's holds a list of them.
-    timed = [timing for data in read_json(timing_paths) for timing in _as_list(data)]
+    timed = [timing for data in read_json(timing_paths) for timing in job_timings(data)]
     timings = timings_table(timed)
     table = comparison_table(runs, epochs, settings_by_arm(all_metrics), comparison, timings)
     return table, runs, epochs

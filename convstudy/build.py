@@ -132,7 +132,7 @@ def environment(
     """The conditions of this build, as a table of (item, value)."""
     rows = environment_table(
         analysis.read_json(metrics_paths),
-        analysis.read_json(timing_paths),
+        [analysis.job_timings(data) for data in analysis.read_json(timing_paths)],
         conditions,
         library_versions(),
     )

@@ -145,8 +145,7 @@ def _seed_list(seeds: list[int]) -> str:
 
 def environment_table(all_metrics, timing_jobs, conditions: dict, versions: dict) -> list[dict]:
     """Rows of (item, value): where and how this build's runs and timings were measured.
-    timing_jobs: what each timing job wrote, one arm's timing or a list (a comparison's arms)."""
-    timing_jobs = [job if isinstance(job, list) else [job] for job in timing_jobs]
+    timing_jobs: per timing job, the per-arm timings it wrote (one, or a comparison's arms)."""
     all_timings = [timing for job in timing_jobs for timing in job]
     recorded = [m for m in all_metrics if "machine" in m] + all_timings
     machines = [item["machine"] for item in recorded]

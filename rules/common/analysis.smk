@@ -81,9 +81,13 @@ def comparison_metrics(wildcards):
     return [run_file(run) for run in comparison_runs(config, wildcards.name)]
 
 
-def comparison_timings(wildcards):
+def comparison_timing_file(name):
     """A comparison's arms, timed together in one job, in rounds (rule time_comparison)."""
-    return expand(rules.time_comparison.output[0], name=wildcards.name)
+    return expand(rules.time_comparison.output[0], name=name)[0]
+
+
+def comparison_timings(wildcards):
+    return [comparison_timing_file(wildcards.name)]
 
 
 def runnable_comparison_tables(wildcards):
@@ -157,6 +161,4 @@ def all_timings(wildcards):
 
 def all_timing_jobs(wildcards):
     """What every timing job of a study wrote: each arm's own, and each comparison's."""
-    return all_timings(wildcards) + expand(
-        rules.time_comparison.output[0], name=runnable_comparisons()
-    )
+    return all_timings(wildcards) + [comparison_timing_file(n) for n in runnable_comparisons()]

@@ -109,7 +109,7 @@ def test_the_build_wall_time_spans_every_timing_job_a_comparison_ones_included()
         "seeds": {"lenet": [0, 1]},
     }
     rows = {
-        r["item"]: r["value"] for r in environment_table(runs, [arm, comparison], conditions, {})
+        r["item"]: r["value"] for r in environment_table(runs, [[arm], comparison], conditions, {})
     }
     assert rows["Wall time of training and timing"].startswith("20 min: first job started")
     assert rows["Wall time of training and timing"].endswith("(2 runs, 2 timing jobs)")
