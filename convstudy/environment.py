@@ -155,7 +155,8 @@ def environment_table(all_metrics, timing_jobs, conditions: dict, versions: dict
 
     rows = [
         ("CPU", field("cpu")),
-        ("Logical cores (usable by a job)", f"{field('logical_cores')} ({field('usable_cores')})"),
+        ("CPUs of this machine (logical cores)", field("logical_cores")),
+        ("CPUs a job may use", field("usable_cores")),
         ("Memory", f"{field('memory_gib')} GiB"),
         ("GPU", field("gpu")),
         ("Operating system", field("os")),
@@ -171,7 +172,8 @@ def environment_table(all_metrics, timing_jobs, conditions: dict, versions: dict
         ("Framework threads per job", ", ".join(f"{k} {v}" for k, v in threads.items())),
         (
             "Jobs at once",
-            f"up to {_distinct(cores)} (the cores given to Snakemake); observed: at most "
+            f"up to {_distinct(cores)} (the cores given to Snakemake, --cores, which may be "
+            "more than the machine's CPUs); observed: at most "
             f"{most_at_once(intervals)} training runs at the same time; every timing job ran "
             "alone",
         ),

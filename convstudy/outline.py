@@ -6,6 +6,7 @@ refer to sections by key.
 """
 
 SECTIONS = {
+    "findings": "Key findings",
     "edges": "1. Edge detection",
     "conv_shapes": "2. Convolution shapes",
     "conv1x1": "3. 1x1 convolution",
@@ -15,6 +16,7 @@ SECTIONS = {
     "confusion": "7. Confusion matrices",
     "time": "8. Where the time goes",
     "environment": "Environment",
+    "glossary": "Glossary",
     "references": "References",
     "runs": "Appendix: every run",
 }

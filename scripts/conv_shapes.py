@@ -1,5 +1,5 @@
+from convstudy.experiments.conv_shapes import build_conv_shapes
 from convstudy.logs import rule_log
-from convstudy.sections.conv_shapes import build_conv_shapes
 
 with rule_log(snakemake.log[0]) as log:
     build_conv_shapes(

@@ -1,5 +1,5 @@
+from convstudy.experiments.edges import build_image_edges
 from convstudy.logs import rule_log
-from convstudy.sections.edges import build_image_edges
 
 with rule_log(snakemake.log[0], about=snakemake.input.image) as log:
     build_image_edges(

@@ -1,5 +1,5 @@
+from convstudy.experiments.edges import build_edge_summary
 from convstudy.logs import remove_stale_logs, rule_log
-from convstudy.sections.edges import build_edge_summary
 
 with rule_log(snakemake.log[0]) as log:
     build_edge_summary(

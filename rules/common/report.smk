@@ -25,7 +25,7 @@ def reported(rule_name, key=0, caption=True, **wildcards):
 
 
 def report_plan():
-    """Every file the report shows and every part it leaves out; see convstudy/report.py."""
+    """Every file the report shows and every part it leaves out; see convstudy/report/__init__.py."""
     skipped = skipped_comparisons()
     comparisons = []
     for name in runnable_comparisons():

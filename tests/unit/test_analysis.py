@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from convstudy import activations, analysis, build, confusion, findings, kernels, network, stats
+from convstudy import activations, analysis, build, confusion, kernels, network, stats
 from convstudy import settings as run_settings
 from convstudy.config import ConfigError, apply_preset
 from convstudy.models import alexnet, lenet
+from convstudy.report import model_sections, overview, showcase, timing
 from tests.conftest import REPO
 
 PHASE_SECONDS = {"data": 0.5, "forward": 1.0, "backward": 1.5, "step": 0.25, "eval": 0.5}
@@ -247,14 +248,14 @@ def test_arms_that_train_identically_on_every_seed_are_called_identical():
     assert row["largest_loss_difference"] == pytest.approx(1e-9, rel=1e-3)
     assert row["largest_accuracy_difference"] == 0.0
     assert row["speed_verdict"] == analysis.SLOWER
-    sentences = findings.comparison_findings(table, "timing")
+    sentences = timing.timing_findings(table)
     assert "the ranking by median speed: base 2,050/s > workers_2 950/s" in sentences[0]
     assert "slower in every pass" in sentences[1]
     assert any("this comparison is about time only" in s for s in sentences)
     assert sentences[0].startswith("Each arm was timed alone (no other job running; 3 passes")
     # Timed together in one job (convstudy.speed.measure_interleaved), the finding says so.
     together = [dict(timing, interleaved_with=1) for timing in timings]
-    sentences = findings.comparison_findings(comparison_of(metrics, comparison, together), "timing")
+    sentences = timing.timing_findings(comparison_of(metrics, comparison, together))
     assert sentences[0].startswith(
         "The arms were timed together in one job with no other job running, in 3 rounds of one "
         "pass each over 2,000 training images after a warm-up, 1 framework thread(s); the ranking"
@@ -278,11 +279,11 @@ def test_a_ranking_against_the_textbook_is_explained_from_the_time_by_phase():
         fake_timing(five, (800.0, 810.0, 820.0), data=0.6),
     ]
     table = comparison_of(metrics, {"title": "w", "runs": [two, five]}, timings)
-    sentence = findings.expectation_finding(table, five, two, "more workers are faster")
+    sentence = timing.expectation_finding(table, five, two, "more workers are faster")
     assert sentence.startswith("Against the textbook (more workers are faster): timed alone")
     assert "workers_5 is slower than workers_2" in sentence
     assert "The difference is mostly data (+2.00 s)" in sentence
-    assert findings.expectation_finding(table, two, five, "x") is None
+    assert timing.expectation_finding(table, two, five, "x") is None
     # Timed together in rounds: judged by the speed ratio, as the table's verdicts are. Slower
     # in two rounds and faster in one is not clearly faster, whatever the medians say.
     together = [
@@ -290,7 +291,7 @@ def test_a_ranking_against_the_textbook_is_explained_from_the_time_by_phase():
         dict(fake_timing(five, (1100.0, 1900.0, 1450.0), data=0.2), interleaved_with=1),
     ]
     table = comparison_of(metrics, {"title": "w", "runs": [two, five]}, together)
-    sentence = findings.expectation_finding(table, five, two, "more workers are faster")
+    sentence = timing.expectation_finding(table, five, two, "more workers are faster")
     assert "workers_5 is not clearly faster than workers_2 (1,450 against 1,500 training " in (
         sentence
     )
@@ -298,7 +299,7 @@ def test_a_ranking_against_the_textbook_is_explained_from_the_time_by_phase():
     # Ahead in every phase, yet not clearly faster: no phase is blamed.
     together[1] = dict(fake_timing(five, (1100.0, 1900.0, 1600.0), data=0.2), interleaved_with=1)
     table = comparison_of(metrics, {"title": "w", "runs": [two, five]}, together)
-    sentence = findings.expectation_finding(table, five, two, "more workers are faster")
+    sentence = timing.expectation_finding(table, five, two, "more workers are faster")
     assert sentence.endswith(
         "workers_5 is no slower in any phase: its lead is within what these passes can separate "
         "on this machine."
@@ -308,7 +309,7 @@ def test_a_ranking_against_the_textbook_is_explained_from_the_time_by_phase():
 def test_findings_never_call_an_interval_that_includes_zero_a_win():
     table = comparison_of(pooling_metrics(avg_accuracies=(0.80, 0.90, 0.85)))
     assert table.iloc[1]["verdict"] == stats.NO_CLEAR_DIFFERENCE
-    sentences = findings.comparison_findings(table, "curves")
+    sentences = model_sections.comparison_findings(table, "curves")
     assert "avg_pool (pooling avg): test accuracy 0.850 ± 0.050 against 0.850 ± 0.010" in (
         sentences[0]
     )
@@ -329,7 +330,7 @@ def test_single_seed_arms_get_no_interval_and_no_conclusion():
     assert table.iloc[1]["verdict"] == stats.NO_INTERVAL
     assert table.iloc[1]["interval"] == "single seed"
     assert np.isnan(table.iloc[1]["ci_low"])
-    sentence = findings.comparison_findings(table, "curves")[0]
+    sentence = model_sections.comparison_findings(table, "curves")[0]
     assert "+0.100 from a single seed per arm: no interval, so no conclusion" in sentence
 
 
@@ -358,7 +359,7 @@ def test_a_sweep_states_its_best_range_from_paired_differences_with_the_best():
     # lr 1 is 0.0033 below on average, its paired interval includes zero; lr 0.01 is clearly
     # below.
     assert list(table["near_best"]) == [True, False, True]
-    sentence = findings.comparison_findings(table, "sweep")[-1]
+    sentence = model_sections.comparison_findings(table, "sweep")[-1]
     assert sentence.startswith("Best: base (0.850 ± 0.010 over 3 seeds)")
     assert sentence.endswith("includes zero): 0.1 to 1.")
 
@@ -453,7 +454,7 @@ def test_time_breakdown_and_width_tables(tmp_path):
     )
     assert list(width["width"]) == [1.0, 2.0] and list(width["dataset"]) == ["fashion_mnist"] * 2
     assert width["generalization_gap"].iloc[0] == pytest.approx(0.05)
-    sentence = findings.width_findings(width)[0]
+    sentence = model_sections.width_findings(width)[0]
     assert "from 61,706 to 200,000 parameters (width x1 to x2)" in sentence
 
 
@@ -472,8 +473,8 @@ def test_confusion_matrix_counts_and_row_shares():
     assert list(errors["most_often_predicted_as"][:2]) == ["b", "c"]
     table = confusion.confusion_table(counts, ["a", "b", "c", "d"])
     assert list(table.columns) == ["true class", "a", "b", "c", "d"]
-    sentences = findings.confusion_findings(errors, "run")
-    assert sentences[0].startswith("run: test accuracy 0.667 on 6 images. Best recognized: c")
+    sentences = showcase.confusion_findings(errors, "run")
+    assert sentences[0].startswith("run: test accuracy 0.667 on 6 images. Highest recall: c")
     assert sentences[1] == (
         "Largest confusion: 50% of the test images of class b are predicted as c."
     )
@@ -495,13 +496,13 @@ def test_a_channel_that_is_an_edge_detector_correlates_with_its_kernel():
     assert (best.loc[3, "family"], best.loc[3, "orientation"]) == ("sobel", "vertical")
     assert best.loc[3, "r"] == pytest.approx(-1.0)
     assert best.loc[1, "r"] > 0.5
-    sentences = findings.activation_findings(table, "run")
+    sentences = showcase.activation_findings(table, "run")
     assert "2 of 3 channels" in sentences[0] and "1 channel never fire" in sentences[1]
     # With the channels' activity, the dead ones are named, in every layer.
     activity = activations.channel_activity([maps, maps[:, :, :10, :10]])
     assert list(activity["dead"]) == [False, True, False] * 2
     assert activations.dead_channels(activity) == {"conv1": [2], "conv2": [2]}
-    sentences = findings.activation_findings(table, "run", activity)
+    sentences = showcase.activation_findings(table, "run", activity)
     assert "conv1: 1 of 3 channels never fire on these images (channel 2:" in sentences[1]
     assert len(kernels.edge_kernels()) == len(table) / 3
 
@@ -607,14 +608,14 @@ def test_adaptive_size_is_the_smallest_width_within_the_tolerance_of_the_best():
     table = pd.DataFrame(
         rows, columns=["dataset", "role", "width", "parameters", "test_accuracy_mean"]
     ).assign(arm=lambda t: t["dataset"] + t["width"].astype(str))
-    mnist, fashion = findings.adaptive_size_findings(table, 0.01)
+    mnist, fashion = model_sections.adaptive_size_findings(table, 0.01)
     assert mnist == (
         "Adaptive size, mnist: the best width is x2 (200,000 parameters, test accuracy 0.990); "
         "the smallest within 1 point of it: width x0.5 (15,000 parameters, 8% of the best's) "
         "reaches 0.982."
     )
     assert fashion.endswith("the smallest within 1 point of it: no smaller width comes within it.")
-    assert "within 0.5 points" in findings.adaptive_size_findings(table, 0.005)[0]
+    assert "within 0.5 points" in model_sections.adaptive_size_findings(table, 0.005)[0]
 
 
 def test_architecture_tables_show_where_the_parameters_sit():
@@ -665,7 +666,7 @@ def test_an_accuracy_comparison_states_the_speed_ratio_of_its_arms_timed_in_roun
         dict(fake_timing(arm, speeds[arm]), interleaved_with=2) for arm in (BASE, AVG, TEXTBOOK)
     ]
     table = comparison_of(metrics, timings=together)
-    sentences = findings.comparison_findings(table, "curves")
+    sentences = model_sections.comparison_findings(table, "curves")
     assert "Timed alone, in 3 rounds with base, it trains faster: speed ratio 1.10 (95% " in (
         sentences[0]
     )
@@ -698,7 +699,7 @@ def test_false_discoveries_count_a_shared_pair_once_and_name_what_could_be_chanc
         -1,
         0.0533,
     ]
-    first, second = findings.false_discovery_findings(summary)
+    first, second = overview.false_discovery_findings(summary)
     assert first.startswith("Across the report, 4 differences in test accuracy are tested")
     assert "3 of them exclude zero at the 5% level, where chance alone would give about 0.2" in (
         first
@@ -721,7 +722,7 @@ def test_seeds_that_never_left_chance_are_named():
     timings = [fake_timing(BASE), fake_timing(nesterov)]
     table = comparison_of(metrics, {"title": "o", "runs": [BASE, nesterov]}, timings)
     assert table.iloc[1]["at_chance_seeds"] == 2
-    sentence = findings.comparison_findings(table, "curves")[0]
+    sentence = model_sections.comparison_findings(table, "curves")[0]
     assert sentence.endswith(
         "; on 2 seeds it never learned (its training loss ended at that of a uniform guess, and "
         "it predicts at chance)."

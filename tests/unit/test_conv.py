@@ -6,15 +6,15 @@ import torch
 import torch.nn.functional as F
 
 from convstudy import conv
-from convstudy.framework_conv import FRAMEWORKS, framework_conv2d, gluon_conv_layer
-from convstudy.sections.conv1x1 import SHAPES_1X1
-from convstudy.sections.conv_shapes import (
+from convstudy.experiments.conv1x1 import SHAPES_1X1
+from convstudy.experiments.conv_shapes import (
     CASES,
     LOOP_WORK_BUDGET,
     ConvCase,
     loop_crop,
     loop_work,
 )
+from convstudy.framework_conv import FRAMEWORKS, framework_conv2d, gluon_conv_layer
 from convstudy.timing import median_seconds
 
 # float32 frameworks against float64 numpy: differences stay at float32 rounding.

@@ -5,8 +5,9 @@ import json
 
 import pytest
 
-from convstudy import report, speed
 from convstudy import settings as run_settings
+from convstudy import speed
+from convstudy.report import arms
 from convstudy.settings import gpu_decision
 from tests.runs import quick_config, synthetic_dataset
 
@@ -90,8 +91,8 @@ def test_the_report_says_once_which_comparison_was_left_out_why_and_its_estimate
             }
         ],
     }
-    assert report._skipped(plan, "lenet") == []
-    (block,) = report._skipped(plan, "alexnet")
+    assert arms.left_out_notices(plan, "lenet") == []
+    (block,) = arms.left_out_notices(plan, "alexnet")
     assert block["kind"] == "notice"
     assert block["text"] == (
         "Not run for lack of a GPU: AlexNet full size vs 1/256 (no GPU here). On this machine's "

@@ -6,7 +6,7 @@ import pytest
 
 from convstudy import kernels
 from convstudy.conv import BORDERS, cross_correlate2d
-from convstudy.sections.edges import edge_responses, filter2d_cv2
+from convstudy.experiments.edges import edge_responses, filter2d_cv2
 
 ALL_KERNELS = kernels.edge_kernels()
 

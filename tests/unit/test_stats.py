@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from convstudy import findings, stats
+from convstudy import stats
+from convstudy.report.arms import difference_text
 
 # R's sleep data (Cushny and Peebles; the classic example of t.test's documentation): extra
 # hours of sleep under two drugs. R: t.test(extra ~ group, data = sleep) prints
@@ -127,11 +128,11 @@ def test_the_same_difference_on_every_seed_has_no_spread_to_detect_with():
     assert same.verdict == stats.NO_CLEAR_DIFFERENCE and math.isnan(same.detectable)
     row = {"difference": lower.difference, "verdict": lower.verdict, "interval": lower.interval}
     row.update(ci_low=lower.low, ci_high=lower.high, detectable=lower.detectable, seeds=3)
-    assert findings.difference_text(row) == (
+    assert difference_text(row) == (
         "-0.164 on each of the 3 seeds, so the seeds show no spread: lower on every seed"
     )
     row.update(difference=0.0, verdict=same.verdict, ci_low=0.0, ci_high=0.0)
-    assert findings.difference_text(row).endswith("no spread: the same accuracy in both arms")
+    assert difference_text(row).endswith("no spread: the same accuracy in both arms")
 
 
 def test_identical_seeds_give_an_exact_difference():

@@ -7,15 +7,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from convstudy.images import SKIMAGE_PHOTOGRAPHS
-from convstudy.kernels import FAMILIES, ORIENTATIONS
-from convstudy.sections.conv1x1 import (
+from convstudy.experiments.conv1x1 import (
     SHAPES_1X1,
     TABLE_COLUMNS_1X1,
     TABLE_COLUMNS_IM2COL,
 )
-from convstudy.sections.conv_shapes import CASES
-from convstudy.sections.edges import TABLE_COLUMNS
+from convstudy.experiments.conv_shapes import CASES
+from convstudy.experiments.edges import TABLE_COLUMNS
+from convstudy.images import SKIMAGE_PHOTOGRAPHS
+from convstudy.kernels import FAMILIES, ORIENTATIONS
 from tests.conftest import assert_no_traceback, run_snakemake
 
 pytestmark = pytest.mark.slow

@@ -32,7 +32,7 @@ from convstudy.conv import (
     conv2d_multiply_adds,
     im2col,
 )
-from convstudy.sections.conv_shapes import CASES, ConvCase
+from convstudy.experiments.conv_shapes import CASES, ConvCase
 from convstudy.timing import median_seconds
 
 SEED = 31

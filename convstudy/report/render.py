@@ -1,0 +1,92 @@
+"""The page from the plan: each section's blocks, in the outline's order, into the template."""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import jinja2
+
+from convstudy import outline
+from convstudy.atomic import write_text
+from convstudy.report import (
+    conv1x1,
+    conv_shapes,
+    edges,
+    environment,
+    glossary,
+    key_findings,
+    model_sections,
+    overview,
+    references,
+    runs,
+    showcase,
+    timing,
+)
+from convstudy.report.links import Linker
+from convstudy.report.page import Page
+
+TITLE = "Convolutional networks, hands-on: the study rebuilt"
+
+# Each section of the outline: its introduction and the function that builds its blocks.
+SECTIONS = {
+    "findings": (key_findings.INTRODUCTION, key_findings.blocks),
+    "edges": (edges.INTRODUCTION, edges.blocks),
+    "conv_shapes": (conv_shapes.INTRODUCTION, conv_shapes.blocks),
+    "conv1x1": (conv1x1.INTRODUCTION, conv1x1.blocks),
+    "lenet": (model_sections.INTRODUCTIONS["lenet"], model_sections.lenet_blocks),
+    "alexnet": (model_sections.INTRODUCTIONS["alexnet"], model_sections.alexnet_blocks),
+    "activations": (showcase.ACTIVATIONS_INTRODUCTION, showcase.activation_blocks),
+    "confusion": (showcase.CONFUSION_INTRODUCTION, showcase.confusion_blocks),
+    "time": (timing.INTRODUCTION, timing.blocks),
+    "environment": (environment.INTRODUCTION, environment.blocks),
+    "glossary": (glossary.INTRODUCTION, glossary.blocks),
+    "references": ("", references.blocks),
+    "runs": (runs.INTRODUCTION, runs.blocks),
+}
+
+
+def build_context(plan: dict, report_dir: Path) -> dict:
+    page = Page(report_dir)
+    meta, notices = overview.header(plan)
+    sections = []
+    for key, title in outline.SECTIONS.items():
+        introduction, build = SECTIONS[key]
+        blocks = build(plan, page)
+        sections.append(
+            {
+                "id": key,
+                "title": title,
+                "introduction": introduction,
+                "blocks": blocks,
+                "subsections": [b for b in blocks if b["kind"] == "heading"],
+            }
+        )
+    return {
+        "title": TITLE,
+        "meta": meta,
+        "notices": notices,
+        "sections": sections,
+        "figures": page.counts["Figure"],
+        "tables": page.counts["Table"],
+    }
+
+
+def render_report(plan: dict, report_dir: Path) -> tuple[str, dict]:
+    environment_ = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    environment_.filters["prose"] = Linker()
+    context = build_context(plan, report_dir)
+    return environment_.get_template("report.html.j2").render(**context), context
+
+
+def build_report(plan: dict, output: str | Path, log: Callable[[str], None] = print) -> None:
+    text, context = render_report(plan, Path(output).parent)
+    write_text(output, text)
+    log(
+        f"{output}: {len(text.encode()) / 1e6:.2f} MB, {context['figures']} figures, "
+        f"{context['tables']} tables"
+    )
