@@ -7,9 +7,17 @@ Tables (pandas DataFrames, one row per ...):
   timings     arm: its training speed measured alone (convstudy.speed): training images per
               second (median, min and max over passes) and seconds by phase per 10,000 images
   comparison  arm of one comparison: test accuracy over seeds, and its difference from the
-              comparison's baseline arm (its first): identical, paired, Welch or single seed
-              (convstudy.stats), with the smallest difference the seeds could detect; and its
-              speed measured alone, against the baseline's
+              comparison's baseline arm (its first): identical, paired or Welch, or no interval
+              where there are too few seeds or the difference is the same on every seed
+              (convstudy.stats), with the smallest difference the seeds could detect (within
+              what an accuracy can show); whether the arm runs the same computation (identical
+              training losses) or the same work per image (differs only in the learning rate)
+              as the baseline; and its speed measured alone, against the baseline's: the speed
+              ratio over the rounds they were timed in together, its interval and p value
+  summary     the comparison tables joined (false_discoveries, results/tables/comparisons.csv):
+              each accuracy difference's q value (Benjamini-Hochberg over the report's accuracy
+              tests) and each speed ratio's (over its speed tests), and the speed verdicts that
+              survive that control (speed_verdict_controlled), the ones the report words
 
 A run's epoch time is the median over its epochs (the first epoch carries one-off costs such as
 MXNet building its graph); each phase is the median of that phase, and "other" is the loop's own
@@ -41,8 +49,17 @@ PER_IMAGES = 10_000
 IDENTICAL_RTOL = 1e-5
 IDENTICAL_ATOL = 1e-7
 
-# Speed of an arm against its baseline, from their timed passes.
+# Speed of an arm against its baseline, from their timed passes. With fewer than
+# stats.MIN_SEEDS rounds (or, for arms timed in separate jobs, passes of either arm): no verdict.
 FASTER, SLOWER, WITHIN_SPREAD = "faster", "slower", "within the spread of passes"
+TOO_FEW_ROUNDS = "too few rounds"
+
+# An arm that differs from its baseline only in these settings does the same work per image
+# (the same operations on tensors of the same shapes), so its speed should not differ: the
+# learning rate only scales the step. (Momentum and Nesterov keep a buffer; weight decay adds
+# terms: not the same work.) Bookkeeping that names a run is not a setting here.
+SAME_WORK_SETTINGS = frozenset({"lr"})
+NAMING_KEYS = frozenset({"run", "variant", "seed"})
 
 # Run identity and bookkeeping: never a "setting" that distinguishes two arms.
 IDENTITY_KEYS = {
@@ -263,10 +280,18 @@ def round_ratio(baseline: pd.Series, arm: pd.Series) -> stats.Difference:
 def speed_verdict(baseline: pd.Series, arm: pd.Series) -> str:
     """Arms timed in rounds: faster or slower when the 95% interval of their speed ratio over the
     rounds excludes 1 (paired, as seeds are for accuracy). Arms timed in separate jobs: only when
-    every pass of one arm beats every pass of the other."""
+    every pass of one arm beats every pass of the other. Fewer than stats.MIN_SEEDS rounds (or
+    passes): TOO_FEW_ROUNDS, no verdict.
+
+    This is one comparison's verdict, at the 95% level, without regard to the report's other
+    speed tests; the report words speed_verdict_controlled (false_discoveries) instead."""
     if timed_in_rounds(baseline, arm):
         verdict = round_ratio(baseline, arm).verdict
-        return {stats.HIGHER: FASTER, stats.LOWER: SLOWER}.get(verdict, WITHIN_SPREAD)
+        return {stats.HIGHER: FASTER, stats.LOWER: SLOWER, stats.TOO_FEW_SEEDS: TOO_FEW_ROUNDS}.get(
+            verdict, WITHIN_SPREAD
+        )
+    if min(int(arm["passes"]), int(baseline["passes"])) < stats.MIN_SEEDS:
+        return TOO_FEW_ROUNDS
     if arm["images_per_second_low"] > baseline["images_per_second_high"]:
         return FASTER
     if arm["images_per_second_high"] < baseline["images_per_second_low"]:
@@ -335,6 +360,14 @@ def trained_identically(epochs: pd.DataFrame, baseline: str, arm: str) -> tuple[
     return same, loss, accuracy
 
 
+def same_work(baseline: dict, arm: dict) -> bool:
+    """Whether an arm's settings differ from its baseline's only in SAME_WORK_SETTINGS (or not
+    at all): the same operations per image, so no speed difference is expected. Dataset, model,
+    framework, threads and device count as settings here: they change the work or its speed."""
+    keys = (set(baseline) | set(arm)) - NAMING_KEYS
+    return {key for key in keys if baseline.get(key) != arm.get(key)} <= SAME_WORK_SETTINGS
+
+
 def _seed_values(runs: pd.DataFrame, arm: str, metric: str = "test_accuracy") -> dict[int, float]:
     own = runs[runs["arm"] == arm]
     return dict(zip(own["seed"].astype(int), own[metric].astype(float), strict=True))
@@ -348,7 +381,15 @@ def comparison_table(
     timings: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per arm (baseline first, references last): test accuracy over seeds and its
-    difference from the baseline; with timings, each arm's speed measured alone."""
+    difference from the baseline (stats.compare, within stats.ACCURACY_BOUNDS); with timings,
+    each arm's speed measured alone.
+
+    Columns beyond the difference itself: `undetectable` (the seeds could not have detected any
+    difference an accuracy can show; detectable is then empty), `same_computation` (the
+    training losses agree on every seed: interval identical), `same_work` (the settings differ
+    from the baseline's only in the learning rate: same_work); both False on the baseline's row.
+    With timings: speed_ratio, its 95% interval and speed_p_value (arms timed in rounds with the
+    baseline), and speed_verdict (this comparison alone, at the 95% level)."""
     arms = list(comparison["runs"])
     extra = references(comparison)
     ordered = arms + extra
@@ -391,18 +432,26 @@ def comparison_table(
             loss_gap = accuracy_gap = nan
         else:
             same, loss_gap, accuracy_gap = trained_identically(epochs, arms[0], arm)
-            difference = stats.compare(baseline_values, _seed_values(runs, arm), identical=same)
+            difference = stats.compare(
+                baseline_values,
+                _seed_values(runs, arm),
+                identical=same,
+                bounds=stats.ACCURACY_BOUNDS,
+            )
         row.update(
             difference=difference.difference,
             ci_low=difference.low,
             ci_high=difference.high,
             interval=difference.interval,
             detectable=difference.detectable,
+            undetectable=difference.undetectable,
             verdict=difference.verdict,
             seed_differences=" ".join(f"{d:+.4f}" for d in difference.per_seed),
             p_value=difference.p_value,
             largest_loss_difference=loss_gap,
             largest_accuracy_difference=accuracy_gap,
+            same_computation=difference.interval == stats.IDENTICAL,
+            same_work=role != "baseline" and same_work(settings[arms[0]], settings[arm]),
             diverged_seeds=int(own["diverged"].sum()) if "diverged" in own else 0,
             at_chance_seeds=int(own["at_chance"].sum()) if "at_chance" in own else 0,
             train_accuracy_mean=own["train_accuracy"].mean(),
@@ -438,49 +487,116 @@ def comparison_table(
 
 
 def false_discoveries(summary: pd.DataFrame) -> pd.DataFrame:
-    """The comparisons' tables joined (column `comparison`), with each arm's q value: its p value
-    adjusted for every accuracy difference the report tests (Benjamini-Hochberg). A pair of arms
-    that several comparisons share (a reference against the same baseline) is one test."""
+    """The comparisons' tables joined (column `comparison`), with each test's q value.
+
+    q_value: an arm's accuracy p value adjusted for every accuracy difference the report tests
+    (Benjamini-Hochberg). A pair of arms that several comparisons share (a reference against the
+    same baseline, the same runs) is one test. Arms without a p value (identical, too few seeds,
+    the same difference on every seed) are not tested and have no q value.
+
+    speed_q_value: an arm's speed p value (paired t of the log speed ratio over the rounds it
+    was timed in with its baseline) adjusted for every speed test in the report (a family of its
+    own, Benjamini-Hochberg). Each comparison times its arms in its own job, so a pair timed in
+    several comparisons' jobs was measured separately each time: each is a test of its own.
+    speed_verdict_controlled: faster or slower only where the ratio's 95% interval excludes 1 and
+    its q value is at most stats.FALSE_DISCOVERY_RATE (controlled_speed_verdicts). Tables
+    without speed columns get neither column."""
     summary = summary.copy()
     baselines = summary[summary["role"] == "baseline"].set_index("comparison")["arm"]
     summary["baseline_arm"] = summary["comparison"].map(baselines)
-    tested = summary[summary["p_value"].notna() & (summary["role"] != "baseline")]
-    pairs = tested.drop_duplicates(["baseline_arm", "arm"]).set_index(["baseline_arm", "arm"])
+    compared = summary["role"] != "baseline"
+    tested = summary["p_value"].notna() & compared
+    pairs = summary[tested].drop_duplicates(["baseline_arm", "arm"])
+    pairs = pairs.set_index(["baseline_arm", "arm"])
     q_values = pd.Series(stats.q_values(pairs["p_value"].to_numpy()), index=pairs.index)
     keys = pd.MultiIndex.from_frame(summary[["baseline_arm", "arm"]])
-    summary["q_value"] = q_values.reindex(keys).to_numpy()
+    summary["q_value"] = q_values.reindex(keys).where(tested.to_numpy()).to_numpy()
+    if "speed_p_value" in summary:
+        speed_tested = (summary["speed_p_value"].notna() & compared).to_numpy()
+        speed_q = np.full(len(summary), np.nan)
+        speed_q[speed_tested] = stats.q_values(summary.loc[speed_tested, "speed_p_value"])
+        summary["speed_q_value"] = speed_q
+        summary["speed_verdict_controlled"] = controlled_speed_verdicts(summary)
     return summary
 
 
+def surviving_speed_verdicts(summary: pd.DataFrame) -> pd.Series:
+    """For the joined tables with speed q values (false_discoveries): whether an arm's speed is
+    clearly faster or slower once every speed test in the report is accounted for: its speed
+    ratio's 95% interval excludes 1 and its q value is at most stats.FALSE_DISCOVERY_RATE. False
+    where the arm was not timed in enough rounds with its baseline (no interval, no q value)."""
+    low, high = summary["speed_ratio_low"], summary["speed_ratio_high"]
+    kept = summary["speed_q_value"] <= stats.FALSE_DISCOVERY_RATE
+    return (kept & ((low > 1.0) | (high < 1.0)) & (summary["role"] != "baseline")).rename(None)
+
+
+def controlled_speed_verdicts(summary: pd.DataFrame) -> pd.Series:
+    """Each arm's speed verdict under the report's control of false discoveries: FASTER or
+    SLOWER where it survives (surviving_speed_verdicts), else stats.NO_CLEAR_DIFFERENCE (also
+    where there were too few rounds or the arms were timed in separate jobs: no interval);
+    empty on baselines' rows."""
+    kept = surviving_speed_verdicts(summary)
+    verdicts = pd.Series(stats.NO_CLEAR_DIFFERENCE, index=summary.index, dtype=object)
+    verdicts[kept & (summary["speed_ratio_low"] > 1.0)] = FASTER
+    verdicts[kept & (summary["speed_ratio_high"] < 1.0)] = SLOWER
+    verdicts[summary["role"] == "baseline"] = ""
+    return verdicts
+
+
 def _speed_ratio(baseline: pd.Series, timing: pd.Series, role: str) -> dict:
-    """An arm timed in rounds with its baseline: its speed ratio and the ratio's 95% interval."""
+    """An arm timed in rounds with its baseline: its speed ratio (the geometric mean over rounds),
+    the ratio's 95% interval and the p value of the paired t test of its log (interval and p
+    value empty with too few rounds)."""
     if role == "baseline" or not timed_in_rounds(baseline, timing):
-        return {"speed_ratio": np.nan, "speed_ratio_low": np.nan, "speed_ratio_high": np.nan}
+        return {
+            "speed_ratio": np.nan,
+            "speed_ratio_low": np.nan,
+            "speed_ratio_high": np.nan,
+            "speed_p_value": np.nan,
+        }
     ratio = round_ratio(baseline, timing)
     return {
         "speed_ratio": float(np.exp(ratio.difference)),
         "speed_ratio_low": float(np.exp(ratio.low)),
         "speed_ratio_high": float(np.exp(ratio.high)),
+        "speed_p_value": ratio.p_value,
     }
 
 
 def _mark_best_range(table: pd.DataFrame, runs: pd.DataFrame, settings, setting: str) -> None:
-    """A sweep's value per arm, and whether the arm is not clearly worse than the best arm
-    (the paired interval of its difference from the best includes zero, or it is the best)."""
+    """A sweep's value per arm (sweep_value), the arm with the highest mean test accuracy (best:
+    a description, not a verdict; it stays with too few seeds), and the best range: whether an
+    arm is not clearly worse than the best (near_best: the paired interval of its difference
+    from the best includes zero, or it is the best; an arm the same amount below the best on
+    every seed is below it, one that ties it on every seed is not).
+
+    With too few seeds for any of these differences (stats.MIN_SEEDS) there is no best range:
+    best_range_estimable is False and near_best False on every row."""
     table["sweep_value"] = [settings[arm][setting] for arm in table["arm"]]
     swept = table[table["role"] != "reference"]
     best = swept.loc[swept["test_accuracy_mean"].idxmax(), "arm"]
     best_values = _seed_values(runs, best)
+    differences = {
+        arm: stats.compare(best_values, _seed_values(runs, arm), bounds=stats.ACCURACY_BOUNDS)
+        for arm in swept["arm"]
+        if arm != best
+    }
+    estimable = all(d.interval != stats.TOO_FEW_SEEDS for d in differences.values()) and (
+        len(best_values) >= stats.MIN_SEEDS
+    )
     near = []
     for arm, role in zip(table["arm"], table["role"], strict=True):
-        if role == "reference":
+        if role == "reference" or not estimable:
             near.append(False)
         elif arm == best:
             near.append(True)
+        elif differences[arm].interval == stats.NOT_ESTIMABLE:
+            near.append(differences[arm].difference > -stats.SAME_ON_EVERY_SEED)
         else:
-            near.append(stats.compare(best_values, _seed_values(runs, arm)).verdict != stats.LOWER)
+            near.append(differences[arm].verdict != stats.LOWER)
     table["best"] = table["arm"] == best
     table["near_best"] = near
+    table["best_range_estimable"] = estimable
 
 
 def settings_by_arm(all_metrics: Sequence[dict]) -> dict[str, dict]:

@@ -71,6 +71,8 @@ def seeds_text(row) -> str:
 def pairing(row, baseline) -> str:
     if row["interval"] in (stats.PAIRED, stats.IDENTICAL, stats.NOT_ESTIMABLE):
         return f"the same {seeds_text(row)}"
+    if int(row["seeds"]) == int(baseline["seeds"]):
+        return f"{seeds_text(row)} each"
     return f"{seeds_text(row)} and {seeds_text(baseline)}"
 
 

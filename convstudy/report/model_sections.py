@@ -174,11 +174,7 @@ def sweep_finding(table: pd.DataFrame) -> str:
         f"({mean_std(top['test_accuracy_mean'], top['test_accuracy_std'])} over "
         f"{seeds_text(top)})"
     )
-    estimable = (
-        swept["near_best"].notna().all()
-        and swept["interval"].iloc[1:].isin((stats.PAIRED, stats.WELCH, stats.NOT_ESTIMABLE)).all()
-    )
-    if not estimable:
+    if not swept["best_range_estimable"].astype(bool).all():
         return text + f"; with {seeds_text(top)} the seeds cannot say which values are below it."
     near = swept[swept["near_best"].astype(bool)]["sweep_value"]
     span = f"{near.min():g}" if near.min() == near.max() else f"{near.min():g} to {near.max():g}"

@@ -61,7 +61,8 @@ def activation_findings(table: pd.DataFrame, run: str, activity=None) -> list[st
             dead = rows["channel"].nunique() - int(rows["best"].sum())
             if dead:
                 sentences.append(
-                    f"{layer}: {dead} channel{'s' if dead != 1 else ''} never fire on them."
+                    f"{layer}: {dead} channel{' never fires' if dead == 1 else 's never fire'} "
+                    "on them."
                 )
     return sentences
 

@@ -1,17 +1,20 @@
 """Runs into tables and findings: hand-made metrics.json files with known numbers."""
 
+import csv
+import io
 import json
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from scipy import stats as scipy_stats
 
 from convstudy import activations, analysis, build, confusion, kernels, network, stats
 from convstudy import settings as run_settings
 from convstudy.config import ConfigError, apply_preset
 from convstudy.models import alexnet, lenet
-from convstudy.report import model_sections, overview, showcase, timing
+from convstudy.report import key_findings, model_sections, showcase, timing
 from tests.conftest import REPO
 
 PHASE_SECONDS = {"data": 0.5, "forward": 1.0, "backward": 1.5, "step": 0.25, "eval": 0.5}
@@ -181,14 +184,14 @@ def test_comparison_table_pairs_arms_that_ran_the_same_seeds():
     assert avg["seeds"] == 3
     assert avg["test_accuracy_mean"] == pytest.approx(0.80)
     assert avg["test_accuracy_std"] == pytest.approx(0.01)
-    # 0.80/0.81/0.79 against 0.85/0.86/0.84: -0.05 on every seed. Paired, that is an exact
-    # difference (a point interval); Welch would have seen the spread between seeds instead.
-    expected = stats.paired_difference([0.85, 0.86, 0.84], [0.80, 0.81, 0.79])
-    assert avg["interval"] == "paired"
+    # 0.80/0.81/0.79 against 0.85/0.86/0.84: -0.05 on every seed. Paired, the seeds show no
+    # spread: no t statistic, so no interval, no p value, no detectable difference.
+    assert avg["interval"] == "not estimable" and avg["verdict"] == "same on every seed"
     assert avg["difference"] == pytest.approx(-0.05)
-    assert (avg["ci_low"], avg["ci_high"]) == pytest.approx((expected.low, expected.high))
-    assert avg["ci_low"] == pytest.approx(-0.05) and avg["verdict"] == stats.LOWER
+    assert np.isnan([avg["ci_low"], avg["ci_high"], avg["detectable"], avg["p_value"]]).all()
     assert avg["seed_differences"] == "-0.0500 -0.0500 -0.0500"
+    # pooling differs, and the losses differ: neither the same computation nor the same work.
+    assert not avg["same_computation"] and not avg["same_work"] and not avg["undetectable"]
     assert avg["parameters"] == 61_706 and avg["peak_memory_mb"] == 302.0
     # Speed from the timings measured alone: every pass of avg_pool beats every pass of base.
     assert avg["timing"] == "alone" and avg["speed_verdict"] == analysis.FASTER
@@ -205,7 +208,9 @@ def test_a_comparison_uses_only_its_own_seeds_of_an_arm_that_ran_more():
     ]
     declared = {"title": "x", "runs": [BASE, AVG], "arm_seeds": {BASE: [0, 1, 2], AVG: [0, 1, 2]}}
     table = comparison_of(metrics, declared)
-    assert list(table["seeds"]) == [3, 3] and table.iloc[1]["interval"] == "paired"
+    # Paired over the three declared seeds: -0.05 on each, so not estimable (Welch over 5 and 3
+    # seeds would have given an interval).
+    assert list(table["seeds"]) == [3, 3] and table.iloc[1]["interval"] == "not estimable"
     assert table.iloc[1]["difference"] == pytest.approx(-0.05)
 
 
@@ -249,26 +254,34 @@ def test_arms_that_train_identically_on_every_seed_are_called_identical():
     assert row["largest_accuracy_difference"] == 0.0
     assert row["speed_verdict"] == analysis.SLOWER
     sentences = timing.timing_findings(table)
-    assert "the ranking by median speed: base 2,050/s > workers_2 950/s" in sentences[0]
-    assert "slower in every pass" in sentences[1]
+    # Timed in separate jobs: no ratio over rounds, so no verdict word.
+    assert "not timed in rounds with the baseline: no clear difference" in sentences[1]
     assert any("this comparison is about time only" in s for s in sentences)
-    assert sentences[0].startswith("Each arm was timed alone (no other job running; 3 passes")
+    assert sentences[0].startswith("Each arm was timed alone (3 passes")
     # Timed together in one job (convstudy.speed.measure_interleaved), the finding says so.
     together = [dict(timing, interleaved_with=1) for timing in timings]
-    sentences = timing.timing_findings(comparison_of(metrics, comparison, together))
-    assert sentences[0].startswith(
+    joined = analysis.false_discoveries(
+        comparison_of(metrics, comparison, together).assign(comparison="c")
+    )
+    sentences = timing.timing_findings(joined)
+    assert sentences[0] == (
         "The arms were timed together in one job with no other job running, in 3 rounds of one "
-        "pass each over 2,000 training images after a warm-up, 1 framework thread(s); the ranking"
+        "pass each over 2,000 training images after a warm-up, with 1 framework thread."
     )
     # ... and compares them round by round: log ratios -0.799, -0.793, -0.718, mean -0.770,
-    # sd 0.0452, t(0.975, 2) = 4.303: exp(-0.770 -+ 0.112) = 0.41 to 0.52.
+    # sd 0.0452, t(0.975, 2) = 4.303: exp(-0.770 -+ 0.112) = 0.41 to 0.52; the only speed
+    # test of this report, so it stays clear.
     assert (
-        "speed ratio 0.46 (95% interval over the 3 paired rounds 0.41 to 0.52): slower"
+        "speed ratio to base 0.46 (95% interval 0.41 to 0.52 over 3 rounds): it trains slower"
         in sentences[1]
     )
-    # Losses that part by more than float rounding: not identical, paired instead.
+    # (These fake runs carry the same settings: the same work per image, too.)
+    assert row["same_computation"] and row["same_work"]
+    # Losses that part by more than float rounding: not identical, paired instead, and two
+    # seeds are too few for an interval.
     metrics[2] = fake_metrics(loader, 0, 0.8, loss=(0.61, 0.45))
-    assert comparison_of(metrics, comparison, timings).iloc[1]["interval"] == "paired"
+    row = comparison_of(metrics, comparison, timings).iloc[1]
+    assert row["interval"] == "too few seeds" and not row["same_computation"]
 
 
 def test_a_ranking_against_the_textbook_is_explained_from_the_time_by_phase():
@@ -280,8 +293,8 @@ def test_a_ranking_against_the_textbook_is_explained_from_the_time_by_phase():
     ]
     table = comparison_of(metrics, {"title": "w", "runs": [two, five]}, timings)
     sentence = timing.expectation_finding(table, five, two, "more workers are faster")
-    assert sentence.startswith("Against the textbook (more workers are faster): timed alone")
-    assert "workers_5 is slower than workers_2" in sentence
+    assert sentence.startswith("Against the textbook (more workers are faster): timed in rounds")
+    assert "workers 5 is slower than workers 2" in sentence
     assert "The difference is mostly data (+2.00 s)" in sentence
     assert timing.expectation_finding(table, two, five, "x") is None
     # Timed together in rounds: judged by the speed ratio, as the table's verdicts are. Slower
@@ -292,16 +305,14 @@ def test_a_ranking_against_the_textbook_is_explained_from_the_time_by_phase():
     ]
     table = comparison_of(metrics, {"title": "w", "runs": [two, five]}, together)
     sentence = timing.expectation_finding(table, five, two, "more workers are faster")
-    assert "workers_5 is not clearly faster than workers_2 (1,450 against 1,500 training " in (
-        sentence
-    )
+    assert "workers 5 is not clearly faster than workers 2 (speed ratio" in sentence
     assert "speed ratio 1.00, 95% interval" in sentence and "over 3 rounds)" in sentence
     # Ahead in every phase, yet not clearly faster: no phase is blamed.
     together[1] = dict(fake_timing(five, (1100.0, 1900.0, 1600.0), data=0.2), interleaved_with=1)
     table = comparison_of(metrics, {"title": "w", "runs": [two, five]}, together)
     sentence = timing.expectation_finding(table, five, two, "more workers are faster")
     assert sentence.endswith(
-        "workers_5 is no slower in any phase: its lead is within what these passes can separate "
+        "workers 5 is no slower in any phase: its lead is within what these passes can separate "
         "on this machine."
     )
 
@@ -310,28 +321,31 @@ def test_findings_never_call_an_interval_that_includes_zero_a_win():
     table = comparison_of(pooling_metrics(avg_accuracies=(0.80, 0.90, 0.85)))
     assert table.iloc[1]["verdict"] == stats.NO_CLEAR_DIFFERENCE
     sentences = model_sections.comparison_findings(table, "curves")
-    assert "avg_pool (pooling avg): test accuracy 0.850 ± 0.050 against 0.850 ± 0.010" in (
-        sentences[0]
-    )
+    assert "average pooling: test accuracy 0.850 ± 0.050 against 0.850 ± 0.010" in (sentences[0])
     assert "(the same 3 seeds), difference 0.000 (paired 95% CI" in sentences[0]
     assert "which includes zero): no clear difference; these seeds would have detected" in (
         sentences[0]
     )
     detectable = table.iloc[1]["detectable"]
-    assert f"a difference of {detectable:.3f} or more (80% power at the 5% level)" in sentences[0]
+    assert f"a difference of {detectable:.3f} or more" in sentences[0]
     assert "higher" not in sentences[0] and "lower" not in sentences[0]
-    assert sentences[1].startswith("Reference textbook")
-    assert ": lower" in sentences[1]  # the textbook setting: 0.78 on every seed
+    # The reference arms are stated once for the section, not in each comparison.
+    assert len(sentences) == 1
+    (reference,) = model_sections.reference_findings([table])
+    assert reference.startswith("learning rate 0.9, sigmoid, average pooling: test accuracy")
+    assert reference.endswith(": lower.")  # the textbook setting: 0.78 on every seed
 
 
 def test_single_seed_arms_get_no_interval_and_no_conclusion():
     metrics = [fake_metrics(BASE, 0, 0.85), fake_metrics(AVG, 0, 0.95, pooling="avg")]
     table = comparison_of(metrics, {"title": "x", "runs": [BASE, AVG]})
     assert table.iloc[1]["verdict"] == stats.NO_INTERVAL
-    assert table.iloc[1]["interval"] == "single seed"
+    assert table.iloc[1]["interval"] == "too few seeds"
     assert np.isnan(table.iloc[1]["ci_low"])
     sentence = model_sections.comparison_findings(table, "curves")[0]
-    assert "+0.100 from a single seed per arm: no interval, so no conclusion" in sentence
+    assert "(1 seed each), difference +0.100 over 1 seed: too few seeds for an interval" in (
+        sentence
+    )
 
 
 def test_missing_runs_or_timings_of_an_arm_are_an_error_naming_it():
@@ -359,8 +373,11 @@ def test_a_sweep_states_its_best_range_from_paired_differences_with_the_best():
     # lr 1 is 0.0033 below on average, its paired interval includes zero; lr 0.01 is clearly
     # below.
     assert list(table["near_best"]) == [True, False, True]
+    assert table["best_range_estimable"].all()
     sentence = model_sections.comparison_findings(table, "sweep")[-1]
-    assert sentence.startswith("Best: base (0.850 ± 0.010 over 3 seeds)")
+    assert sentence.startswith(
+        "Highest mean test accuracy: base (learning rate 0.1) (0.850 ± 0.010 over 3 seeds)"
+    )
     assert sentence.endswith("includes zero): 0.1 to 1.")
 
 
@@ -395,11 +412,14 @@ def test_aggregate_writes_tidy_tables_from_metrics_and_timing_files(tmp_path):
     summary = pd.read_csv(out / "c.csv")
     assert list(summary["comparison"]) == ["pooling"] * 3
     # The comparison's own table, joined: its numbers are computed once.
-    joined = summary.drop(columns=["comparison", "baseline_arm", "q_value"])
+    added = ["comparison", "baseline_arm", "q_value", "speed_q_value", "speed_verdict_controlled"]
+    joined = summary.drop(columns=added)
     pd.testing.assert_frame_equal(joined, pd.read_csv(own[0]), check_dtype=False)
-    # One comparison: its q values are Benjamini-Hochberg over its own two arms.
-    p = summary["p_value"][1:].to_numpy()
-    assert summary["q_value"][1:].to_numpy() == pytest.approx(stats.q_values(p))
+    # One comparison: avg_pool is -0.05 on every seed (not estimable: no p value, not tested),
+    # so the textbook reference is the only test and its q value is its p value.
+    assert summary["p_value"].isna().tolist() == [True, True, False]
+    assert summary["q_value"].isna().tolist() == [True, True, False]
+    assert summary["q_value"][2] == pytest.approx(summary["p_value"][2])
     assert list(table["arm"]) == list(summary["arm"])
     # The contract other tools rely on.
     assert {"interval", "ci_low", "ci_high", "detectable", "timing"} <= set(summary)
@@ -497,13 +517,13 @@ def test_a_channel_that_is_an_edge_detector_correlates_with_its_kernel():
     assert best.loc[3, "r"] == pytest.approx(-1.0)
     assert best.loc[1, "r"] > 0.5
     sentences = showcase.activation_findings(table, "run")
-    assert "2 of 3 channels" in sentences[0] and "1 channel never fire" in sentences[1]
+    assert "2 of 3 channels" in sentences[0] and "1 channel never fires" in sentences[1]
     # With the channels' activity, the dead ones are named, in every layer.
     activity = activations.channel_activity([maps, maps[:, :, :10, :10]])
     assert list(activity["dead"]) == [False, True, False] * 2
     assert activations.dead_channels(activity) == {"conv1": [2], "conv2": [2]}
     sentences = showcase.activation_findings(table, "run", activity)
-    assert "conv1: 1 of 3 channels never fire on these images (channel 2:" in sentences[1]
+    assert "conv1: 1 of 3 channels never fires on these images (channel 2:" in sentences[1]
     assert len(kernels.edge_kernels()) == len(table) / 3
 
 
@@ -610,11 +630,13 @@ def test_adaptive_size_is_the_smallest_width_within_the_tolerance_of_the_best():
     ).assign(arm=lambda t: t["dataset"] + t["width"].astype(str))
     mnist, fashion = model_sections.adaptive_size_findings(table, 0.01)
     assert mnist == (
-        "Adaptive size, mnist: the best width is x2 (200,000 parameters, test accuracy 0.990); "
-        "the smallest within 1 point of it: width x0.5 (15,000 parameters, 8% of the best's) "
-        "reaches 0.982."
+        "Adaptive size, MNIST: the highest mean test accuracy is width x2's (200,000 parameters, "
+        "0.990); the smallest width within 1 point of it: width x0.5 (15,000 parameters, 8% of "
+        "x2's) reaches 0.982."
     )
-    assert fashion.endswith("the smallest within 1 point of it: no smaller width comes within it.")
+    assert fashion.endswith(
+        "the smallest width within 1 point of it: no smaller width comes within it."
+    )
     assert "within 0.5 points" in model_sections.adaptive_size_findings(table, 0.005)[0]
 
 
@@ -658,21 +680,24 @@ def test_arms_timed_in_rounds_are_compared_round_by_round():
 
 
 def test_an_accuracy_comparison_states_the_speed_ratio_of_its_arms_timed_in_rounds():
-    metrics = pooling_metrics()
+    # (avg_pool with a spread of differences over the seeds: a paired interval.)
+    metrics = pooling_metrics(avg_accuracies=(0.80, 0.82, 0.78))
     # A drift between rounds makes the passes overlap; in every round avg_pool is ~10% faster.
     speeds = {BASE: (1000.0, 2000.0, 1500.0), AVG: (1100.0, 2180.0, 1665.0)}
     speeds[TEXTBOOK] = (1000.0, 1800.0, 1600.0)
     together = [
         dict(fake_timing(arm, speeds[arm]), interleaved_with=2) for arm in (BASE, AVG, TEXTBOOK)
     ]
-    table = comparison_of(metrics, timings=together)
-    sentences = model_sections.comparison_findings(table, "curves")
-    assert "Timed alone, in 3 rounds with base, it trains faster: speed ratio 1.10 (95% " in (
-        sentences[0]
+    table = analysis.false_discoveries(
+        comparison_of(metrics, timings=together).assign(comparison="c")
     )
-    assert "1,665 against 1,500 training images/s, medians)." in sentences[0]
-    # Faster in one round and slower in another: no speed is claimed.
-    assert "Timed alone" not in sentences[1]
+    sentences = model_sections.comparison_findings(table, "curves")
+    assert (
+        "Timed together in rounds with base (max pooling), it trains faster: speed ratio 1.10 "
+        "(95% interval" in sentences[0]
+    )
+    # The reference is not an arm of the comparison's sentences.
+    assert len(sentences) == 1
 
 
 def test_false_discoveries_count_a_shared_pair_once_and_name_what_could_be_chance():
@@ -699,16 +724,21 @@ def test_false_discoveries_count_a_shared_pair_once_and_name_what_could_be_chanc
         -1,
         0.0533,
     ]
-    first, second = overview.false_discovery_findings(summary)
-    assert first.startswith("Across the report, 4 differences in test accuracy are tested")
-    assert "3 of them exclude zero at the 5% level, where chance alone would give about 0.2" in (
-        first
+    # The key findings name the clear ones that could be chance.
+    summary = summary.assign(
+        setting="same settings",
+        seeds=5,
+        difference=-0.02,
+        ci_low=-0.03,
+        ci_high=-0.01,
+        interval=[stats.PAIRED if p else "" for p in summary["p_value"].fillna(0)],
+        detectable=0.01,
+        at_chance_seeds=0,
     )
-    assert second == (
-        "With at most 5% of the clear ones allowed to be chance (Benjamini-Hochberg q values), 1 "
-        "of the 3 remains clear; these could be chance: textbook against base (c1, p 0.040, q "
-        "0.05); lr_0.3 against base (c3, p 0.030, q 0.05)."
-    )
+    sentences = key_findings.accuracy_findings(summary, {"c1": "C1"})
+    assert sentences[0].startswith("avg pool against base: test accuracy -2.0 points")
+    assert sentences[1].startswith("Could be chance")
+    assert "textbook against base -2.0 points (q 0.05); lr 0.3 against base" in sentences[1]
 
 
 def test_seeds_that_never_left_chance_are_named():
@@ -722,10 +752,227 @@ def test_seeds_that_never_left_chance_are_named():
     timings = [fake_timing(BASE), fake_timing(nesterov)]
     table = comparison_of(metrics, {"title": "o", "runs": [BASE, nesterov]}, timings)
     assert table.iloc[1]["at_chance_seeds"] == 2
-    sentence = model_sections.comparison_findings(table, "curves")[0]
-    assert sentence.endswith(
-        "; on 2 seeds it never learned (its training loss ended at that of a uniform guess, and "
-        "it predicts at chance)."
+    stuck = model_sections.comparison_findings(table, "curves")[1]
+    assert stuck == (
+        "Did not train (training loss ended at that of a uniform guess, accuracy at chance): "
+        "nesterov on 2 of 3 seeds, so its mean mixes trained and untrained seeds."
     )
     # Just above chance after an epoch is learning, not a dead network.
     assert not analysis.at_chance(2.2, "fashion_mnist") and analysis.at_chance(2.30, "mnist")
+
+
+# --- too few seeds, no spread, bounds, speed under multiplicity control, same work ---------------
+
+
+def benjamini_hochberg(p_values):
+    """By hand: sort, p * m / rank, the smallest from each rank up, back in the given order."""
+    p = np.asarray(p_values, dtype=float)
+    order = np.argsort(p)
+    scaled = p[order] * len(p) / np.arange(1, len(p) + 1)
+    adjusted = np.minimum.accumulate(scaled[::-1])[::-1]
+    q = np.empty_like(p)
+    q[order] = np.minimum(adjusted, 1.0)
+    return q
+
+
+def two_seed_metrics():
+    return [
+        *[fake_metrics(BASE, s, a) for s, a in enumerate((0.85, 0.86))],
+        *[fake_metrics(AVG, s, a, pooling="avg") for s, a in enumerate((0.70, 0.83))],
+    ]
+
+
+def test_too_few_seeds_leave_the_interval_columns_empty_in_the_csv(tmp_path):
+    table = comparison_of(two_seed_metrics(), {"title": "x", "runs": [BASE, AVG]})
+    path = tmp_path / "table.csv"
+    table.to_csv(path, index=False)
+    with path.open() as stream:
+        rows = list(csv.DictReader(stream))
+    arm = rows[1]
+    assert arm["interval"] == "too few seeds" == arm["verdict"]
+    assert [arm[c] for c in ("ci_low", "ci_high", "detectable", "p_value")] == ["", "", "", ""]
+    read = pd.read_csv(path).iloc[1]
+    assert read["interval"] == stats.TOO_FEW_SEEDS
+    assert read[["ci_low", "ci_high", "detectable", "p_value"]].isna().all()
+    # The mean difference and each seed's are still given: -0.15 and -0.03.
+    assert read["difference"] == pytest.approx(-0.09)
+    assert read["seed_differences"] == "-0.1500 -0.0300"
+    assert not read["undetectable"]
+
+
+def joined(*named_tables):
+    tables = [table.assign(comparison=name) for name, table in named_tables]
+    return analysis.false_discoveries(pd.concat(tables, ignore_index=True))
+
+
+def test_arms_without_a_p_value_are_left_out_of_the_false_discovery_count():
+    seeds3 = {"title": "x", "runs": [BASE, AVG], "reference": TEXTBOOK}
+    # avg_pool: differences -0.05, -0.06, -0.03 (a p value); textbook: -0.07, -0.08, -0.06.
+    tested = comparison_of(pooling_metrics(avg_accuracies=(0.80, 0.80, 0.81)), seeds3)
+    # -0.05 on every seed: not estimable (a t test would say p = 0 or, for 0, p = 1).
+    same = comparison_of(pooling_metrics(), {"title": "s", "runs": [BASE, AVG]})
+    few = comparison_of(two_seed_metrics(), {"title": "f", "runs": [BASE, AVG]})
+    assert list(same["interval"][1:]) == ["not estimable"] and list(few["interval"][1:]) == [
+        "too few seeds"
+    ]
+    # Other arms than avg_pool, so that these pairs are not the tested ones.
+    same = same.replace({AVG: "fashion_mnist/lenet-mxnet/sigmoid"})
+    few = few.replace({AVG: "fashion_mnist/lenet-mxnet/tanh"})
+    summary = joined(("tested", tested), ("same", same), ("few", few))
+    p = [
+        scipy_stats.ttest_rel([0.80, 0.80, 0.81], [0.85, 0.86, 0.84]).pvalue,
+        scipy_stats.ttest_rel([0.78] * 3, [0.85, 0.86, 0.84]).pvalue,
+    ]
+    assert list(summary["p_value"].iloc[[1, 2]]) == pytest.approx(p, rel=1e-9)
+    # Two tests, not four: q by hand over the two p values only.
+    q = summary["q_value"].to_numpy()
+    assert q[[1, 2]] == pytest.approx(benjamini_hochberg(p), rel=1e-9)
+    assert np.isnan(q[[0, 3, 4, 5, 6]]).all()
+
+
+def test_an_accuracy_interval_is_clipped_to_what_accuracy_allows():
+    metrics = [
+        *[fake_metrics(BASE, s, a) for s, a in enumerate((0.1, 0.9, 0.5))],
+        *[fake_metrics(AVG, s, a, pooling="avg") for s, a in enumerate((0.9, 0.1, 0.6))],
+    ]
+    row = comparison_of(metrics, {"title": "x", "runs": [BASE, AVG]}).iloc[1]
+    # Unclipped (scipy): about -1.90 to +1.96, wider than accuracy allows.
+    free = scipy_stats.ttest_rel([0.9, 0.1, 0.6], [0.1, 0.9, 0.5]).confidence_interval(0.95)
+    assert free.low < -1 and free.high > 1
+    assert (row["ci_low"], row["ci_high"]) == (-1.0, 1.0) and row["interval"] == "paired"
+    # These seeds could not have detected any difference accuracy can show.
+    assert np.isnan(row["detectable"]) and row["undetectable"]
+    assert row["verdict"] == stats.NO_CLEAR_DIFFERENCE
+
+
+def speed_summary(rows):
+    columns = ["comparison", "arm", "label", "role", "p_value", "speed_p_value"]
+    columns += ["speed_ratio_low", "speed_ratio_high"]
+    return analysis.false_discoveries(pd.DataFrame(rows, columns=columns))
+
+
+def test_speed_verdicts_are_controlled_across_every_speed_test_of_the_report():
+    nan = float("nan")
+    lr = "fashion_mnist/lenet-mxnet/lr_0.3"
+    rows = [
+        ("c1", BASE, "base", "baseline", nan, nan, nan, nan),
+        # Clearly faster on its own (interval above 1, p 0.04), but one of four tests.
+        ("c1", AVG, "avg_pool", "arm", 0.01, 0.04, 1.01, 1.20),
+        ("c1", TEXTBOOK, "textbook", "reference", nan, 0.001, 0.50, 0.60),
+        ("c2", BASE, "base", "baseline", nan, nan, nan, nan),
+        # The same pair timed again in another comparison's job: a test of its own.
+        ("c2", AVG, "avg_pool", "arm", 0.01, 0.30, 0.90, 1.10),
+        ("c2", lr, "lr_0.3", "arm", 0.2, 0.5, 0.8, 1.3),
+        # Too few rounds: no p value, not a test.
+        ("c2", TEXTBOOK, "textbook", "reference", nan, nan, nan, nan),
+    ]
+    summary = speed_summary(rows)
+    speed_p = [0.04, 0.001, 0.30, 0.5]
+    expected = benjamini_hochberg(speed_p)  # 0.08, 0.004, 0.4, 0.5
+    assert expected == pytest.approx([0.08, 0.004, 0.4, 0.5])
+    q = summary["speed_q_value"].to_numpy()
+    assert q[[1, 2, 4, 5]] == pytest.approx(expected)
+    assert np.isnan(q[[0, 3, 6]]).all()
+    assert list(summary["speed_verdict_controlled"]) == [
+        "",
+        "no clear difference",  # interval excludes 1, but q 0.08 > 0.05
+        "slower",
+        "",
+        "no clear difference",
+        "no clear difference",
+        "no clear difference",
+    ]
+    assert list(analysis.surviving_speed_verdicts(summary)) == [False, False, True] + [False] * 4
+    # Accuracy is a family of its own: avg_pool against base counted once (0.01) and lr_0.3
+    # (0.2), q = 0.02 and 0.2, whatever the speed tests.
+    assert list(summary["q_value"].iloc[[1, 4, 5]]) == pytest.approx([0.02, 0.02, 0.2])
+
+
+def test_an_arm_timed_in_rounds_has_the_p_value_of_its_paired_log_ratio():
+    metrics = pooling_metrics(avg_accuracies=(0.80, 0.82, 0.78))
+    speeds = {
+        BASE: (1000.0, 2000.0, 1500.0, 1200.0),
+        AVG: (1100.0, 2180.0, 1665.0, 1310.0),
+        TEXTBOOK: (1000.0, 1800.0, 1600.0, 1250.0),
+    }
+    together = [dict(fake_timing(arm, s), interleaved_with=2) for arm, s in speeds.items()]
+    table = comparison_of(metrics, timings=together)
+    for position, arm in ((1, AVG), (2, TEXTBOOK)):
+        result = scipy_stats.ttest_rel(np.log(speeds[arm]), np.log(speeds[BASE]))
+        interval = result.confidence_interval(0.95)
+        row = table.iloc[position]
+        assert row["speed_p_value"] == pytest.approx(result.pvalue, rel=1e-9)
+        assert (row["speed_ratio_low"], row["speed_ratio_high"]) == pytest.approx(
+            (np.exp(interval.low), np.exp(interval.high)), rel=1e-9
+        )
+    assert np.isnan(table.iloc[0]["speed_p_value"])
+    summary = joined(("pooling", table))
+    p = table["speed_p_value"][1:].to_numpy()
+    assert summary["speed_q_value"][1:].to_numpy() == pytest.approx(benjamini_hochberg(p))
+    assert table.iloc[1]["speed_verdict"] == analysis.FASTER
+    assert summary["speed_verdict_controlled"].iloc[1] == analysis.FASTER
+
+
+@pytest.mark.parametrize("interleaved", [1, 0])
+def test_fewer_than_three_rounds_give_no_speed_verdict(interleaved):
+    metrics = [fake_metrics(a, s, 0.8, loss=(0.6, 0.4)) for a in (BASE, AVG) for s in range(3)]
+    # Two rounds, the arm faster in both: in rounds, or every pass beating every pass alone.
+    timings = [
+        dict(fake_timing(BASE, (1000.0, 1500.0)), interleaved_with=interleaved),
+        dict(fake_timing(AVG, (1600.0, 2500.0)), interleaved_with=interleaved),
+    ]
+    table = comparison_of(metrics, {"title": "t", "runs": [BASE, AVG]}, timings)
+    row = table.iloc[1]
+    assert row["speed_verdict"] == analysis.TOO_FEW_ROUNDS == "too few rounds"
+    assert np.isnan([row["speed_ratio_low"], row["speed_ratio_high"], row["speed_p_value"]]).all()
+    summary = joined(("t", table))
+    assert np.isnan(summary["speed_q_value"].iloc[1])
+    assert summary["speed_verdict_controlled"].iloc[1] == "no clear difference"
+
+
+def test_same_computation_and_same_work_are_marked():
+    lr, torch = "fashion_mnist/lenet-mxnet/lr_0.3", "fashion_mnist/lenet-torch/base"
+    momentum = "fashion_mnist/lenet-mxnet/momentum"
+    loader = "fashion_mnist/lenet-mxnet/workers_2"
+    metrics = []
+    for s in range(3):
+        loss = (0.6 + s / 100, 0.4 + s / 100)
+        metrics += [
+            fake_metrics(BASE, s, 0.85 + s / 100, loss=loss),
+            # The learning rate only: the same work per image, another computation.
+            fake_metrics(lr, s, 0.86 + s / 50, lr=0.3, loss=(0.5, 0.3 + s / 50)),
+            # The same settings in another framework: not the same work.
+            fake_metrics(torch, s, 0.84 + s / 50, loss=(0.7, 0.45 + s / 50)),
+            # Momentum keeps a buffer: not the same work.
+            fake_metrics(momentum, s, 0.87 + s / 50, momentum=0.9, loss=(0.55, 0.35 + s / 50)),
+            # The same losses (workers only feed the data): the same computation.
+            fake_metrics(loader, s, 0.85 + s / 100, workers=2, loss=loss),
+        ]
+    arms = [BASE, lr, torch, momentum, loader]
+    timings = [fake_timing(arm) for arm in arms]
+    table = comparison_of(metrics, {"title": "w", "runs": arms}, timings)
+    assert list(table["same_work"]) == [False, True, False, False, False]
+    assert list(table["same_computation"]) == [False, False, False, False, True]
+    assert list(table["interval"][1:]) == ["paired", "paired", "paired", "identical"]
+    path = table.to_csv(index=False)
+    read = pd.read_csv(io.StringIO(path))
+    assert read["same_work"].dtype == bool and read["same_computation"].dtype == bool
+
+
+def test_a_sweep_with_too_few_seeds_has_no_best_range():
+    arms = {0.01: "lr_0.01", 0.1: "base", 1.0: "lr_1"}
+    accuracies = {0.01: (0.70, 0.72), 0.1: (0.85, 0.86), 1.0: (0.86, 0.83)}
+    metrics, timings = [], []
+    for lr, variant in arms.items():
+        arm = f"fashion_mnist/lenet-mxnet/{variant}"
+        metrics += [fake_metrics(arm, s, a, lr=lr) for s, a in enumerate(accuracies[lr])]
+        timings.append(fake_timing(arm))
+    runs = [f"fashion_mnist/lenet-mxnet/{arms[lr]}" for lr in (0.1, 0.01, 1.0)]
+    comparison = {"title": "lr", "runs": runs, "figure": "sweep", "sweep": "lr"}
+    table = comparison_of(metrics, comparison, timings)
+    # The highest mean (0.855 for lr 0.1) is still named, but no range is claimed.
+    assert list(table["best"]) == [True, False, False]
+    assert list(table["near_best"]) == [False, False, False]
+    assert not table["best_range_estimable"].any()
+    # Learning-rate arms: the same work per image as the baseline.
+    assert list(table["same_work"]) == [False, True, True]

@@ -114,5 +114,6 @@ def test_the_build_wall_time_spans_every_timing_job_a_comparison_ones_included()
     assert rows["Wall time of training and timing"].startswith("20 min: first job started")
     assert rows["Wall time of training and timing"].endswith("(2 runs, 2 timing jobs)")
     assert rows["Jobs at once"].startswith(
-        "up to 4 (the cores given to Snakemake); observed: at most 2"
+        "up to 4 (the cores given to Snakemake, --cores, which may be more than the machine's "
+        "CPUs); observed: at most 2"
     )
