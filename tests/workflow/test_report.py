@@ -113,7 +113,13 @@ def test_the_default_target_ends_in_a_report_of_every_section_and_figure(quick_s
     assert re.search(r"Across the report, \d+ differences in test accuracy are tested", text)
     # Every comparison states how its intervals were computed, and every time is from alone.
     summary = pd.read_csv(results / "tables" / "comparisons.csv")
-    assert set(summary["interval"].dropna()) <= {"paired", "welch", "identical", "single seed"}
+    assert set(summary["interval"].dropna()) <= {
+        "paired",
+        "welch",
+        "identical",
+        "too few seeds",
+        "not estimable",
+    }
     assert set(summary["timing"]) == {"alone"}
     # Arms identical by construction are found identical on every seed.
     data_path = pd.read_csv(results / "tables" / "comparisons" / "lenet_data_path.csv")
@@ -356,7 +362,7 @@ def test_with_one_seed_and_no_cifar100_the_report_says_what_it_cannot_conclude_o
     assert set(summary["seeds"]) == {1}
     verdicts = summary.loc[summary["role"] != "baseline", "verdict"]
     # (arms identical by construction are identical on their one seed too)
-    assert set(verdicts) == {"single seed: no interval", "identical"}
+    assert set(verdicts) == {"too few seeds", "identical"}
     assert "95% CI " not in text and "no interval, so no conclusion" in text
 
 
