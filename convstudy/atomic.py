@@ -43,6 +43,7 @@ def write_table(
 
 
 def save_figure(figure, path: str | Path, dpi: int = 100) -> None:
-    """A matplotlib Figure as PNG."""
-    with atomic_path(path) as temporary:
-        figure.savefig(temporary, format="png", dpi=dpi)
+    """A matplotlib Figure as PNG, its smallest font in its metadata (convstudy.plots)."""
+    from convstudy import plots  # matplotlib only where figures are written
+
+    plots.save_figure(figure, path, dpi)

@@ -7,10 +7,10 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from convstudy.kernels import FAMILIES, ORIENTATION_DEGREES, ORIENTATIONS
+from convstudy.plots import FONT, styled
 
 COLUMNS = 1 + len(FAMILIES) * len(ORIENTATIONS)  # a sample image and every edge response
-PANEL = 1.2  # inches per panel: the figure is drawn at the page's width (about 11 inches)
-FONT = 9  # points: legible at the page's display size
+PANEL = 1.1  # inches per panel: with the colour bars, the figure is the page's width (11 in)
 
 
 def _blank(axis) -> None:
@@ -23,9 +23,12 @@ def _kernel_name(family: str, orientation: str) -> str:
 
 
 def _match_label(row) -> str:
-    return f"≈ {_kernel_name(row.family, row.orientation)}\nr = {row.r:+.2f}"
+    """Follows the map's name on its line ('conv1 #2 ≈'): the kernel on a line of its own, so
+    neighbouring titles never touch."""
+    return f" ≈\n{_kernel_name(row.family, row.orientation)}\nr = {row.r:+.2f}"
 
 
+@styled
 def activations_figure(
     greys: list[np.ndarray],
     titles: list[str],
@@ -49,7 +52,7 @@ def activations_figure(
     rows_per_sample = 1 + sum(layer_rows)
     total_rows = 1 + learned_rows + rows_per_sample * len(greys)
     figure = Figure(
-        figsize=(PANEL * COLUMNS + 1.0, (PANEL + 0.45) * total_rows + 0.8), layout="constrained"
+        figsize=(PANEL * COLUMNS + 1.0, (PANEL + 0.5) * total_rows + 1.0), layout="constrained"
     )
     axes = figure.subplots(total_rows, COLUMNS, squeeze=False)
     for axis in axes.flat:
@@ -62,8 +65,7 @@ def activations_figure(
 
     def colour_bar(image, rows) -> None:
         # Attached to whole rows of the grid, so every row keeps the same columns.
-        bar = figure.colorbar(image, ax=list(rows.flat), shrink=0.85, pad=0.01, aspect=12)
-        bar.ax.tick_params(labelsize=FONT - 1)
+        figure.colorbar(image, ax=list(rows.flat), shrink=0.85, pad=0.01, aspect=12)
 
     # The kernels: hand-designed (3x3) in the first row, learned (first layer) below.
     limit = max(float(np.abs(k).max()) for k in hand_kernels.values())
@@ -112,7 +114,7 @@ def activations_figure(
                 if channel + 1 in dead.get(name, []):
                     label += "\nnever fires"
                 elif (name, channel + 1) in matches:
-                    label += "\n" + _match_label(matches[name, channel + 1])
+                    label += _match_label(matches[name, channel + 1])
                 axis.set_title(label, fontsize=FONT)
             axes[row, 0].set_ylabel(f"{name} {values.shape[1]}x{values.shape[2]}", fontsize=FONT)
             colour_bar(image, axes[row : row + n_rows])

@@ -4,6 +4,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from convstudy.kernels import ORIENTATION_DEGREES
+from convstudy.plots import FIGURE_WIDTH, FONT, legend_outside, styled
 
 # Responses are shown as magnitudes on one scale per kernel family and image, so the panels of a
 # row compare directly; the scale's top is this percentile (a few very strong edges would
@@ -15,13 +16,15 @@ def _orientation_title(orientation: str) -> str:
     return f"{orientation} ({ORIENTATION_DEGREES[orientation]}\N{DEGREE SIGN})"
 
 
+@styled
 def edge_grid_figure(
     photograph,
     responses: dict[tuple[str, str], np.ndarray],
     combined: dict[str, np.ndarray],
     shares: dict[tuple[str, str], float],
 ) -> Figure:
-    """One row per kernel family: the input, |response| per orientation, then all combined.
+    """One row per kernel family (named on the left): the input, |response| per orientation,
+    then all combined.
 
     The first column holds the original photograph (top row) and the grey image the kernels see
     (the other rows).
@@ -30,11 +33,9 @@ def edge_grid_figure(
     orientations = [o for f, o in responses if f == families[0]]
     height, width = photograph.grey.shape
     columns = len(orientations) + 2
-    panel_w = 2.6
-    panel_h = panel_w * height / width + 0.45
-    figure = Figure(
-        figsize=(panel_w * columns, panel_h * len(families) + 0.4), layout="constrained"
-    )
+    panel_w = (FIGURE_WIDTH - 0.5) / columns
+    panel_h = panel_w * height / width + 0.6
+    figure = Figure(figsize=(FIGURE_WIDTH, panel_h * len(families) + 0.5), layout="constrained")
     axes = figure.subplots(len(families), columns, squeeze=False)
     for row, family in enumerate(families):
         scale = max(float(np.percentile(combined[family], DISPLAY_PERCENTILE)), 1e-12)
@@ -43,17 +44,18 @@ def edge_grid_figure(
             axes[row, 0].set_title("original")
         else:
             axes[row, 0].imshow(photograph.grey, cmap="gray", vmin=0, vmax=1)
-            axes[row, 0].set_title("grey input (BT.601)")
+            axes[row, 0].set_title("grey input\n(BT.601)")
+        axes[row, 0].set_ylabel(family.capitalize(), fontsize=FONT + 2)
         for column, orientation in enumerate(orientations, start=1):
             axes[row, column].imshow(
                 np.abs(responses[family, orientation]), cmap="gray", vmin=0, vmax=scale
             )
             share = shares[family, orientation]
             axes[row, column].set_title(
-                f"{family} {_orientation_title(orientation)}\n{share:.0%} of energy", fontsize=9
+                f"{_orientation_title(orientation)}\n{share:.0%} of energy", fontsize=FONT
             )
         axes[row, -1].imshow(combined[family], cmap="gray", vmin=0, vmax=scale)
-        axes[row, -1].set_title(f"{family} combined\n(max |response|)", fontsize=9)
+        axes[row, -1].set_title("combined\n(max |response|)", fontsize=FONT)
     for axis in axes.flat:
         axis.set_xticks([])
         axis.set_yticks([])
@@ -61,6 +63,7 @@ def edge_grid_figure(
     return figure
 
 
+@styled
 def kernels_figure(kernels: dict[tuple[str, str], np.ndarray]) -> Figure:
     """Each kernel's weights as a coloured 3x3 grid with the numbers written in."""
     families = list(dict.fromkeys(f for f, _ in kernels))
@@ -75,13 +78,14 @@ def kernels_figure(kernels: dict[tuple[str, str], np.ndarray]) -> Figure:
             axis.imshow(kernel, cmap="RdBu_r", vmin=-limit, vmax=limit)
             for (i, j), value in np.ndenumerate(kernel):
                 colour = "white" if abs(value) > 0.6 * limit else "black"
-                axis.text(j, i, f"{value:g}", ha="center", va="center", fontsize=11, color=colour)
-            axis.set_title(f"{family} {_orientation_title(orientation)}", fontsize=9)
+                axis.text(j, i, f"{value:g}", ha="center", va="center", fontsize=FONT, color=colour)
+            axis.set_title(f"{family} {_orientation_title(orientation)}", fontsize=FONT)
             axis.set_xticks([])
             axis.set_yticks([])
     return figure
 
 
+@styled
 def edge_energy_figure(table) -> Figure:
     """Share of edge energy per orientation, per image: one panel per kernel family.
 
@@ -92,7 +96,8 @@ def edge_energy_figure(table) -> Figure:
     images = list(dict.fromkeys(table["image"]))
     bar_width = 0.8 / len(orientations)
     figure = Figure(
-        figsize=(max(6.0, 1.2 * len(images) + 2), 3.2 * len(families)), layout="constrained"
+        figsize=(min(FIGURE_WIDTH, max(7.5, 1.2 * len(images) + 4)), 3.4 * len(families)),
+        layout="constrained",
     )
     axes = figure.subplots(len(families), 1, squeeze=False)[:, 0]
     positions = np.arange(len(images))
@@ -108,8 +113,15 @@ def edge_energy_figure(table) -> Figure:
             )
         axis.set_xticks(positions, images, rotation=20, ha="right")
         axis.set_ylabel("share of edge energy")
-        axis.set_title(f"{family}: mean squared response per orientation, as a share of the four")
-        axis.axhline(1 / len(orientations), color="grey", linewidth=0.8, linestyle=":")
-    handles, labels = axes[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="outside upper center", ncols=len(orientations))
+        axis.set_title(f"{family}: each orientation's share of the edge energy", loc="left")
+        axis.axhline(
+            1 / len(orientations),
+            color="0.3",
+            linewidth=1.2,
+            linestyle=":",
+            label=f"even split (1/{len(orientations)})",
+        )
+        axis.grid(True, axis="y", alpha=0.3)
+        axis.set_axisbelow(True)
+    legend_outside(axes[0], title="orientation")
     return figure
