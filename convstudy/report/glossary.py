@@ -28,7 +28,7 @@ TERMS = {
     ),
     "chance": (
         "chance level",
-        ("chance level", "at chance", "chance"),
+        ("chance level", "at chance"),
         "The accuracy of guessing: 1 / (number of classes), 0.10 for the ten classes of MNIST "
         "and Fashion-MNIST. A run whose training loss ends at ln(classes), that of a uniform "
         "guess, did not train.",
