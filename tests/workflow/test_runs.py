@@ -3,6 +3,7 @@ settings fail at load, and the user's own values win over the preset."""
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -14,7 +15,7 @@ import yaml
 
 from convstudy.config import deep_merge
 from tests import synthetic
-from tests.conftest import REPO, run_snakemake, snakemake_command
+from tests.conftest import REPO, assert_no_traceback, run_snakemake, snakemake_command
 from tests.runs import numbers
 
 QUICK_RUN = "fashion_mnist/lenet-torch/base/seed0"
@@ -185,3 +186,22 @@ def test_values_the_user_sets_win_over_the_preset_and_are_reported(tmp_path, syn
     assert len(metrics["epochs"]) == 3
     assert metrics["settings"]["train_limit"] == 300
     assert metrics["settings"]["test_limit"] == 500  # the preset's, not set by the user
+
+
+def test_lists_in_config_on_the_command_line_are_read_as_yaml(tmp_path, synthetic_sources):
+    result = run_snakemake(
+        tmp_path,
+        "-n",
+        "--cores",
+        "1",
+        "--config",
+        "scale={seeds: [0, 1, 2]}",
+        "offline=true",
+        config={"datasets": synthetic_sources},
+    )
+    assert_no_traceback(result.output)
+    seeds = {
+        int(seed)
+        for seed in re.findall(r"results/runs/[^ ]*/seed(\d+)/metrics\.json", result.output)
+    }
+    assert seeds == {0, 1, 2}
