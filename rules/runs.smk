@@ -135,3 +135,16 @@ rule estimate_cpu_epoch:
         "../envs/environment.yaml"
     script:
         "../scripts/estimate_cpu_epoch.py"
+
+
+# The record a finished run's checkpoint keeps goes once Snakemake has recorded its outputs.
+onstart:
+    clear_finished_checkpoints()
+
+
+onsuccess:
+    clear_finished_checkpoints()
+
+
+onerror:
+    clear_finished_checkpoints()

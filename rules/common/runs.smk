@@ -1,15 +1,18 @@
 # Helpers of rules/runs.smk: run ids <-> paths, each run's settings, what a run asks of the machine.
 
 import json
+import shutil
 from functools import cache
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.io import IOFile
 
 from convstudy import models
 from convstudy import settings as run_settings
 from convstudy.backends import FRAMEWORKS, installed_with_gpu_support
 from convstudy.environment import gpu_names
+from convstudy.train import finished_record
 
 RUN = "{dataset}/{model}-{framework}/{variant}/seed{seed}"
 ARM = "{dataset}/{model}-{framework}/{variant}"
@@ -199,3 +202,39 @@ def timing_file(arm):
 
 def timed_arms():
     return sorted({run.arm for run in runnable_runs()})
+
+
+# A run's checkpoint outlives its job: once the outputs are written it records the finished run
+# (links to its outputs), so that a kill before Snakemake records them as complete costs no
+# training (the rerun restores them). Once Snakemake has recorded them, the record goes: here,
+# before any job starts (onstart) and when the invocation ends (onsuccess, onerror).
+CHECKPOINTS = Path("results") / "checkpoints"
+
+
+def recorded_complete(path):
+    """Whether Snakemake has recorded path, as it is now, as the complete output of its job."""
+    path = Path(path)
+    if not path.is_file():
+        return False
+    try:
+        record = workflow.persistence.metadata(IOFile(str(path)))
+    except Exception:  # noqa: BLE001 - no record to go by: keep the checkpoint
+        return False
+    return (
+        record is not None
+        and not record.incomplete
+        and record.endtime is not None
+        and record.endtime >= path.stat().st_mtime - 1e-3
+    )
+
+
+def clear_finished_checkpoints():
+    if workflow.remote_exec or not CHECKPOINTS.is_dir():
+        return
+    # Snakemake caches the records it has read, and a record it read as missing before a job
+    # stays missing in that cache after the job has written it.
+    getattr(workflow.persistence, "_clear_cache", lambda: None)()
+    for progress in sorted(CHECKPOINTS.glob("**/progress.json")):
+        record = finished_record(progress.parent)
+        if record and recorded_complete(record.get("outputs", {}).get("metrics", "")):
+            shutil.rmtree(progress.parent, ignore_errors=True)

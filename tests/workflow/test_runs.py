@@ -205,3 +205,64 @@ def test_lists_in_config_on_the_command_line_are_read_as_yaml(tmp_path, syntheti
         for seed in re.findall(r"results/runs/[^ ]*/seed(\d+)/metrics\.json", result.output)
     }
     assert seeds == {0, 1, 2}
+
+
+@pytest.mark.parametrize("stage", ["outputs", "last-epoch"])
+def test_a_run_killed_after_its_last_epoch_is_finished_without_training_again(
+    tmp_path, synthetic_sources, stage
+):
+    config = {"datasets": synthetic_sources, "preset": "quick"}
+    run_snakemake(tmp_path / "whole", "--cores", "1", QUICK_TARGET, config=config)
+    reference = json.loads((tmp_path / "whole" / QUICK_TARGET).read_text())
+
+    # Snakemake and its job killed (SIGKILL, the whole process group) after the last epoch's
+    # checkpoint, or after the outputs are written but before Snakemake records them.
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    (killed / "config.yaml").write_text(
+        yaml.safe_dump(deep_merge(yaml.safe_load((REPO / "config.yaml").read_text()), config))
+    )
+    process = subprocess.Popen(
+        snakemake_command(killed, "--cores", "1", QUICK_TARGET),
+        env=dict(os.environ, CONVSTUDY_TEST_KILL_AFTER=stage),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    assert process.wait(timeout=600) == -signal.SIGKILL
+    checkpoint = killed / "results" / "checkpoints" / QUICK_RUN
+    first_start = json.loads((checkpoint / "progress.json").read_text())["started_at"]
+    assert (killed / QUICK_TARGET).exists() == (stage == "outputs")
+
+    run_snakemake(killed, "--unlock", config=config)
+    if stage == "outputs":
+        # Snakemake did not record the outputs: a plain rerun stops, naming the way on.
+        plain = run_snakemake(killed, "--cores", "1", QUICK_TARGET, config=config, check=False)
+        assert plain.returncode != 0 and "--rerun-incomplete" in plain.output, plain.output
+        assert_no_traceback(plain.output)
+        rerun = ("--rerun-incomplete",)
+    else:
+        rerun = ()
+    run_snakemake(killed, "--cores", "1", *rerun, QUICK_TARGET, config=config)
+
+    log = (killed / "results/logs/runs" / f"{QUICK_RUN}.log").read_text()
+    for epoch in (1, 2):
+        assert log.count(f"] epoch {epoch}/2: loss") == 1, log
+    if stage == "outputs":
+        assert "all 2 epochs had finished before the run was interrupted" in log, log
+        assert "nothing is trained again" in log
+    else:
+        assert "resumed after epoch 2 from" in log, log
+    finished = json.loads((killed / QUICK_TARGET).read_text())
+    assert numbers(finished) == numbers(reference)
+    assert finished["started_at"] == first_start
+    assert len(finished["resumed_at"]) == (stage == "last-epoch")
+    assert all(first_start < when < finished["finished_at"] for when in finished["resumed_at"])
+    # Once Snakemake has recorded the outputs, the checkpoint goes, and a run asked for again
+    # trains again.
+    assert not checkpoint.exists()
+    run_snakemake(killed, "--cores", "1", "--forcerun", "train", "--", QUICK_TARGET, config=config)
+    log = (killed / "results/logs/runs" / f"{QUICK_RUN}.log").read_text()
+    assert "] epoch 2/2: loss" in log and "nothing is trained again" not in log
+    assert "resumed" not in log
+    assert not checkpoint.exists()
