@@ -100,9 +100,11 @@ def declared_runs(config: dict) -> list[Run]:
 
 
 def timing_run(config: dict, arm: str) -> Run:
-    """The run whose settings and initial weights an arm's timing job uses: its first seed."""
+    """The run whose settings and initial weights an arm's timing job uses: its first seed (the
+    first of scale.seeds for an arm no comparison declares)."""
     dataset, model, framework, variant = parse_arm(arm, "timing")
-    seed = min(run.seed for run in declared_runs(config) if run.arm == arm)
+    seeds = [run.seed for run in declared_runs(config) if run.arm == arm]
+    seed = min(seeds) if seeds else config["scale"]["seeds"][0]
     return Run(dataset, model, framework, variant, seed)
 
 

@@ -12,6 +12,17 @@ def dataset_cache(dataset):
     return expand(rules.dataset.output[0], dataset=dataset)[0]
 
 
+def dataset_config(wildcards):
+    """A dataset's config; a path naming an unknown dataset (results/datasets/mnst.npz) stops
+    here, before any job, with one line saying so."""
+    if wildcards.dataset not in catalog.DATASETS:
+        stop_for_target(
+            f"results/datasets/{wildcards.dataset}.npz: unknown dataset "
+            f"{wildcards.dataset!r}; known: {', '.join(catalog.DATASETS)}"
+        )
+    return config["datasets"][wildcards.dataset]
+
+
 def task_cache(wildcards):
     """The cached file of the dataset behind a task (e.g. cifar100_fine is in cifar100)."""
     return dataset_cache(TASKS[wildcards.dataset].dataset)

@@ -11,17 +11,58 @@ from snakemake.io import IOFile
 from convstudy import models
 from convstudy import settings as run_settings
 from convstudy.backends import FRAMEWORKS, installed_with_gpu_support
+from convstudy.config import ConfigError
 from convstudy.environment import gpu_names
 from convstudy.train import finished_record
 
 RUN = "{dataset}/{model}-{framework}/{variant}/seed{seed}"
 ARM = "{dataset}/{model}-{framework}/{variant}"
+# Loose on purpose: a path with a part that is not known (a typo) still matches, and the rules'
+# input (arm_input) stops the load naming that part and the known ones.
 ARM_CONSTRAINTS = {
-    "dataset": "|".join(TASKS),
-    "model": "|".join(config["models"]),
-    "framework": "|".join(FRAMEWORKS),
-    "variant": r"[A-Za-z0-9_.+]+",
+    "dataset": r"[^/]+",
+    "model": r"[^/-]+",
+    "framework": r"[^/]+",
+    "variant": r"[^/]+",
 }
+
+
+def unknown_arm_part(wildcards):
+    """What is unknown in an arm's dataset, model, framework and variant, with the known
+    values, or None."""
+    for what, value, known in (
+        ("dataset", wildcards.dataset, list(TASKS)),
+        ("model", wildcards.model, list(config["models"])),
+        ("framework", wildcards.framework, list(FRAMEWORKS)),
+    ):
+        if value not in known:
+            return f"unknown {what} {value!r}; known: {', '.join(known)}"
+    for part in wildcards.variant.split("+"):
+        if part not in config["variants"]:
+            return (
+                f"unknown variant {part!r}; known: {', '.join(sorted(config['variants']))} "
+                "(or several joined with +, as declared under variants: in config.yaml)"
+            )
+    return None
+
+
+def arm_input(wildcards):
+    """The dataset a run, timing or estimate reads. A path naming an unknown dataset, model,
+    framework or variant, or settings that do not go together (alexnet on mnist at 28x28),
+    stops here, before any job, with one line saying which."""
+    w = wildcards
+    arm = f"{w.dataset}/{w.model}-{w.framework}/{w.variant}"
+    problem = unknown_arm_part(wildcards)
+    if problem:
+        stop_for_target(f"{arm}: {problem}")
+    seed = getattr(wildcards, "seed", None)
+    try:
+        settings_of_run(
+            run_of(wildcards) if seed is not None else run_settings.timing_run(config, arm)
+        )
+    except ConfigError as error:
+        stop_for_target(str(error))
+    return task_cache(wildcards)
 
 # Resolving every declared run now makes a bad setting fail before any training starts.
 DECLARED_RUNS = checked(run_settings.check_all, config)

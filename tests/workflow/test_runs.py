@@ -266,3 +266,43 @@ def test_a_run_killed_after_its_last_epoch_is_finished_without_training_again(
     assert "] epoch 2/2: loss" in log and "nothing is trained again" not in log
     assert "resumed" not in log
     assert not checkpoint.exists()
+
+
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        (
+            "results/runs/fashion_mnst/lenet-mxnet/base/seed0/metrics.json",
+            "fashion_mnst/lenet-mxnet/base: unknown dataset 'fashion_mnst'; known: mnist, "
+            "fashion_mnist, cifar100_fine, cifar100_coarse",
+        ),
+        (
+            "results/runs/fashion_mnist/lenett-mxnet/base/seed0/metrics.json",
+            "fashion_mnist/lenett-mxnet/base: unknown model 'lenett'; known: alexnet, lenet",
+        ),
+        (
+            "results/runs/fashion_mnist/lenet-mxnt/base/seed0/metrics.json",
+            "fashion_mnist/lenet-mxnt/base: unknown framework 'mxnt'; known: mxnet, torch",
+        ),
+        (
+            "results/runs/fashion_mnist/lenet-mxnet/bse/seed0/metrics.json",
+            "fashion_mnist/lenet-mxnet/bse: unknown variant 'bse'; known: avg_pool, base,",
+        ),
+        (
+            "results/timing/fashion_mnist/lenet-torch/base+nope.json",
+            "fashion_mnist/lenet-torch/base+nope: unknown variant 'nope'; known: avg_pool,",
+        ),
+        (
+            "results/datasets/mnst.npz",
+            "results/datasets/mnst.npz: unknown dataset 'mnst'; known: mnist, fashion_mnist, "
+            "cifar100",
+        ),
+    ],
+)
+def test_a_typo_in_a_target_path_is_named_in_one_line(tmp_path, synthetic_sources, target, message):
+    config = {"datasets": synthetic_sources}
+    result = run_snakemake(tmp_path, "-n", "--cores", "1", target, config=config, check=False)
+    assert result.returncode != 0
+    assert f"Target error: {message}" in result.output, result.output[-2000:]
+    assert_no_traceback(result.output)
+    assert "No rule to produce" not in result.output and "Exception" not in result.output
