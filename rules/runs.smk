@@ -136,15 +136,3 @@ rule estimate_cpu_epoch:
     script:
         "../scripts/estimate_cpu_epoch.py"
 
-
-# The record a finished run's checkpoint keeps goes once Snakemake has recorded its outputs.
-onstart:
-    clear_finished_checkpoints()
-
-
-onsuccess:
-    clear_finished_checkpoints()
-
-
-onerror:
-    clear_finished_checkpoints()

@@ -4,6 +4,7 @@ settings fail at load, and the user's own values win over the preset."""
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -46,24 +47,62 @@ def test_a_damaged_checkpoint_found_by_a_rerun_is_discarded(tmp_path, synthetic_
     assert not checkpoint.exists()
 
 
-def test_a_damaged_dataset_cache_is_named_with_what_to_do(tmp_path, synthetic_sources):
-    config = {"datasets": synthetic_sources, "preset": "quick"}
+def test_a_damaged_dataset_cache_is_rebuilt_from_its_sources(tmp_path, synthetic_sources):
+    # A copy of the sources, to take away later.
+    source = tmp_path / "fashion"
+    shutil.copytree(synthetic_sources["fashion_mnist"]["sources"][0]["path"], source)
+    fashion = dict(synthetic_sources["fashion_mnist"], sources=[{"path": str(source)}])
+    config = {"datasets": dict(synthetic_sources, fashion_mnist=fashion), "preset": "quick"}
+    work = tmp_path / "work"
     cache = "results/datasets/fashion_mnist.npz"
-    run_snakemake(tmp_path, "--cores", "1", cache, config=config)
-    whole = (tmp_path / cache).read_bytes()
-    (tmp_path / cache).write_bytes(whole[: len(whole) // 2])
+    run_snakemake(work, "--cores", "1", QUICK_TARGET, config=config)
+    whole = (work / cache).read_bytes()
+    stamp = (work / cache).stat().st_mtime_ns
 
-    result = run_snakemake(tmp_path, "--cores", "1", QUICK_TARGET, config=config, check=False)
-    assert result.returncode != 0
-    advice = f"{cache}: the cached dataset is damaged"
-    # Said when the workflow loads, and again by the job that reads it.
-    assert result.output.count(advice) == 2, result.output[-3000:]
-    assert f"Delete it (rm {cache}) and run again" in result.output
-    assert "Traceback" not in result.output
+    # Cut short (as a copy that keeps times would leave it): seen at load, rebuilt before the
+    # next job reads it.
+    (work / cache).write_bytes(whole[: len(whole) // 2])
+    os.utime(work / cache, ns=(stamp, stamp))
+    other = QUICK_TARGET.replace("seed0", "seed1")
+    result = run_snakemake(work, "--cores", "1", other, config=config)
+    assert f"{cache}: the cached dataset is damaged (" in result.output
+    assert "it is rebuilt from its sources (datasets.fashion_mnist in config.yaml)" in result.output
+    assert f"{cache}: rebuilt from its sources, the same contents as before" in result.output
+    assert_no_traceback(result.output)
+    log = (work / "results/logs/datasets/fashion_mnist.log").read_text()
+    assert "rebuilding it from its sources" in log and "checksums verified" in log
+    assert (work / cache).read_bytes() != whole[: len(whole) // 2]
+    assert (work / other).is_file()
+    # The same contents, the same time stamp: the rebuild makes nothing built from it outdated.
+    assert (work / cache).stat().st_mtime_ns == stamp
+    assert "Nothing to be done" in run_snakemake(work, "-n", QUICK_TARGET, config=config).output
 
-    (tmp_path / cache).unlink()
-    run_snakemake(tmp_path, "--cores", "1", QUICK_TARGET, config=config)
-    assert (tmp_path / QUICK_TARGET).is_file()
+    # Damage only a job can see (a member that fails its CRC check): the job stops naming the
+    # file, and the next run rebuilds it.
+    damaged = bytearray((work / cache).read_bytes())
+    damaged[len(damaged) // 3] ^= 0xFF
+    (work / cache).write_bytes(bytes(damaged))
+    again = QUICK_TARGET.replace("seed0", "seed2")
+    failed = run_snakemake(work, "--cores", "1", again, config=config, check=False)
+    assert failed.returncode != 0
+    assert f"{cache}: the cached dataset is damaged (BadZipFile" in failed.output
+    assert "Run again: it is rebuilt from its sources" in failed.output
+    assert_no_traceback(failed.output)
+    fixed = run_snakemake(work, "--cores", "1", again, config=config)
+    assert f"{cache}: rebuilt from its sources" in fixed.output
+    assert (work / again).is_file()
+
+    # Without its sources it cannot be rebuilt: said before any job, and the job stops.
+    (work / cache).write_bytes(whole[: len(whole) // 2])
+    shutil.rmtree(source)
+    last = QUICK_TARGET.replace("seed0", "seed3")
+    failed = run_snakemake(work, "--cores", "1", last, config=config, check=False)
+    assert failed.returncode != 0
+    assert f"{cache}: the cached dataset is damaged and its sources cannot rebuild it" in (
+        failed.output
+    )
+    assert "none of its sources is available" in failed.output
+    assert_no_traceback(failed.output)
 
 
 RESUME_RUN = "fashion_mnist/lenet-mxnet/batchnorm/seed0"
