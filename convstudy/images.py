@@ -21,6 +21,9 @@ a results name with those replaced, and a warning says which: the file `br{ace}.
 figure `br(ace).png`. A file whose name is not valid UTF-8 (which OpenCV cannot open by name) is
 skipped with a warning naming it.
 
+A transparent image is composited onto white, as an image viewer shows it: a fully transparent
+pixel is white whatever colour it stores (often black), a half transparent one half way to white.
+
 Colour becomes grey the standard way, ITU-R BT.601 luma Y = 0.299 R + 0.587 G + 0.114 B
 (cv2.cvtColor COLOR_BGR2GRAY), computed in floating point on values scaled to [0, 1].
 """
@@ -190,8 +193,9 @@ def read_photograph(name: str, path: str | Path, max_side: int | None = None) ->
     """Decode an image file into display colour and grey, both scaled to [0, 1].
 
     Integer images are divided by their type's maximum (255 or 65535). EXIF orientation is
-    applied, an alpha channel dropped. If max_side is set and the longer side exceeds it, the image
-    is shrunk to that size with area averaging (cv2.INTER_AREA), which does not alias.
+    applied, and an image with an alpha channel is composited onto white. If max_side is set and
+    the longer side exceeds it, the image is shrunk to that size with area averaging
+    (cv2.INTER_AREA), which does not alias.
     """
     import cv2
 
@@ -204,10 +208,11 @@ def read_photograph(name: str, path: str | Path, max_side: int | None = None) ->
             f"or remove it, or point {CONFIG_KEY} at another folder."
         )
     original_size = decoded.shape[:2]
-    if np.issubdtype(decoded.dtype, np.integer):
-        scaled = decoded.astype(np.float32) / np.iinfo(decoded.dtype).max
-    else:
-        scaled = decoded.astype(np.float32)
+    scaled = _to_unit(decoded)
+    alpha = _alpha(path, decoded)
+    if alpha is not None:
+        opacity = alpha if scaled.ndim == 2 else alpha[:, :, None]
+        scaled = scaled * opacity + (1.0 - opacity)  # onto white
     if max_side and max(original_size) > max_side:
         factor = max_side / max(original_size)
         size = (max(1, round(original_size[1] * factor)), max(1, round(original_size[0] * factor)))
@@ -218,11 +223,44 @@ def read_photograph(name: str, path: str | Path, max_side: int | None = None) ->
     elif scaled.shape[2] == 3:
         grey = cv2.cvtColor(scaled, cv2.COLOR_BGR2GRAY)
         rgb = cv2.cvtColor(scaled, cv2.COLOR_BGR2RGB)
-    elif scaled.shape[2] == 4:
-        grey = cv2.cvtColor(scaled, cv2.COLOR_BGRA2GRAY)
-        rgb = cv2.cvtColor(scaled, cv2.COLOR_BGRA2RGB)
     else:
         raise ImageError(f"{path}: has {scaled.shape[2]} channels; expected 1, 3 or 4")
     return Photograph(
         name, path, np.clip(rgb, 0.0, 1.0), grey.astype(np.float64), tuple(original_size)
     )
+
+
+def _to_unit(image: np.ndarray) -> np.ndarray:
+    """float32, integer images divided by their type's maximum."""
+    if np.issubdtype(image.dtype, np.integer):
+        return image.astype(np.float32) / np.iinfo(image.dtype).max
+    return image.astype(np.float32)
+
+
+def _orientations(image: np.ndarray):
+    """The eight ways an EXIF orientation can turn or mirror an image."""
+    for turns in range(4):
+        turned = np.rot90(image, turns)
+        yield turned
+        yield np.fliplr(turned)
+
+
+def _alpha(path: Path, decoded: np.ndarray) -> np.ndarray | None:
+    """The image's opacity in [0, 1], oriented as decoded is, or None when it has none.
+
+    OpenCV drops the alpha channel unless asked for the file as stored (IMREAD_UNCHANGED),
+    which also leaves EXIF orientation unapplied: the stored colour is turned the way that
+    gives the decoded image, and the alpha with it."""
+    import cv2
+
+    stored = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if stored is None or stored.ndim != 3 or stored.shape[2] != 4:
+        return None
+    pairs = zip(_orientations(stored[:, :, :3]), _orientations(stored[:, :, 3]), strict=True)
+    candidates = [(c, a) for c, a in pairs if c.shape[:2] == decoded.shape[:2]]
+    if decoded.ndim == 3:
+        exact = [a for c, a in candidates if np.array_equal(c, decoded)]
+        if exact:
+            return _to_unit(exact[0])
+    return _to_unit(candidates[0][1]) if candidates else None
+

@@ -140,3 +140,35 @@ def test_snakemake_tracks_a_braced_path_through_a_link(tmp_path):
     moved.parent.mkdir()
     image.rename(moved)
     assert tracked_path(moved, "br(ace)", tmp_path / "links").resolve() == moved
+
+
+def test_a_transparent_image_is_composited_onto_white(tmp_path):
+    # Stored colour: black where fully transparent, red where half, blue where opaque.
+    bgra = np.zeros((6, 4, 4), np.uint8)
+    bgra[2:4] = (0, 0, 255, 128)
+    bgra[4:] = (255, 0, 0, 255)
+    photograph = read_photograph("clear", _write_png(tmp_path / "clear.png", bgra))
+    np.testing.assert_allclose(photograph.rgb[0, 0], [1.0, 1.0, 1.0])
+    np.testing.assert_allclose(photograph.rgb[2, 0], [1.0, 127 / 255, 127 / 255], atol=1e-6)
+    np.testing.assert_allclose(photograph.rgb[5, 0], [0.0, 0.0, 1.0])
+    assert photograph.grey[0, 0] == pytest.approx(1.0)
+    assert photograph.grey[5, 0] == pytest.approx(0.114, abs=1e-3)
+    # Sixteen-bit alpha, shrunk after compositing: still white where transparent.
+    deep = np.zeros((40, 40, 4), np.uint16)
+    deep[:, 20:, 3] = 65535
+    wide = read_photograph("deep", _write_png(tmp_path / "deep.png", deep), max_side=20)
+    np.testing.assert_allclose(wide.grey[:, :9], 1.0)
+    np.testing.assert_allclose(wide.grey[:, 11:], 0.0)
+
+
+def test_the_alpha_follows_the_exif_orientation(tmp_path):
+    # A JPEG cannot hold alpha; a stand-in: the alpha is turned the way the decoded colour is.
+    from convstudy.images import _alpha
+
+    stored = np.zeros((2, 3, 4), np.uint8)
+    stored[..., 0] = [[1, 2, 3], [4, 5, 6]]
+    stored[..., 3] = [[0, 255, 255], [255, 255, 255]]
+    path = _write_png(tmp_path / "turned.png", stored)
+    turned = np.ascontiguousarray(np.rot90(stored[..., :3], 1))
+    np.testing.assert_array_equal(_alpha(path, turned), np.rot90(stored[..., 3], 1) / 255)
+    np.testing.assert_array_equal(_alpha(path, stored[..., :3]), stored[..., 3] / 255)

@@ -224,3 +224,19 @@ def test_odd_file_names_neither_break_loading_nor_go_unnamed(tmp_path, synthetic
     # Nothing changed: nothing runs again.
     again = run_snakemake(work, "-n", "--cores", "1", "section_edges", config=config)
     assert "Nothing to be done" in again.output
+
+
+def test_a_transparent_image_is_seen_on_white(tmp_path):
+    # Stored black throughout; only a square in the middle is opaque. On white, as a viewer
+    # shows it, the square's outline has edges; with the alpha dropped it would be all black.
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    bgra = np.zeros((32, 32, 4), np.uint8)
+    bgra[8:24, 8:24, 3] = 255
+    assert cv2.imwrite(str(photos / "cutout.png"), bgra)
+    work = tmp_path / "work"
+    run_snakemake(work, "--cores", "1", "section_edges", config={"edges": {"images": str(photos)}})
+    table = pd.read_csv(work / "results" / "tables" / "edge_energy.csv")
+    assert set(table["image"]) == {"cutout"}
+    assert (table["energy"] > 0).all()
+    assert table["max_abs_diff_vs_cv2"].max() < 1e-9
