@@ -263,4 +263,3 @@ def _alpha(path: Path, decoded: np.ndarray) -> np.ndarray | None:
         if exact:
             return _to_unit(exact[0])
     return _to_unit(candidates[0][1]) if candidates else None
-

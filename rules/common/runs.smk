@@ -66,6 +66,11 @@ def arm_input(wildcards):
 
 # Resolving every declared run now makes a bad setting fail before any training starts.
 DECLARED_RUNS = checked(run_settings.check_all, config)
+# A comparison whose arms ran different seeds is compared unpaired; said now, in case it was not
+# meant.
+for _name in config["comparisons"]:
+    if _unpaired := run_settings.unpaired_arms(config, _name):
+        logger.warning(_unpaired)
 
 
 def run_of(wildcards):

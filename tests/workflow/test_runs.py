@@ -345,3 +345,21 @@ def test_a_typo_in_a_target_path_is_named_in_one_line(tmp_path, synthetic_source
     assert f"Target error: {message}" in result.output, result.output[-2000:]
     assert_no_traceback(result.output)
     assert "No rule to produce" not in result.output and "Exception" not in result.output
+
+
+def test_a_comparison_whose_arms_run_different_seeds_is_named_at_load(tmp_path, synthetic_sources):
+    mixed = {"title": "mixed", "runs": ["mnist/lenet-torch/base", "mnist/alexnet-torch/base"]}
+    config = {"datasets": synthetic_sources, "comparisons": {"mixed": mixed}}
+    result = run_snakemake(tmp_path, "-n", "--cores", "1", "runs", config=config)
+    assert (
+        "comparisons.mixed: its arms run different seeds (scale.max_seeds caps alexnet at 3), "
+        "so each difference from mnist/lenet-torch/base takes Welch's interval (unpaired), not "
+        "the paired one: mnist/lenet-torch/base seeds 0, 1, 2, 3, 4; mnist/alexnet-torch/base "
+        "seeds 0, 1, 2. To pair them, give the comparison the seeds every arm can run"
+    ) in " ".join(result.output.split())
+    # With the seeds every arm can run, nothing is said.
+    paired = {"comparisons": {"mixed": dict(mixed, seeds=3)}}
+    result = run_snakemake(
+        tmp_path, "-n", "--cores", "1", "runs", config=deep_merge(config, paired)
+    )
+    assert "different seeds" not in result.output
