@@ -60,7 +60,7 @@ def repair_damaged_caches():
 
             def log(message):
                 logger.info(message)
-                stream.write(message + "\n")
+                stream.write(f"{message}\n")
 
             log(
                 f"{cached}: the cached dataset is damaged ({problem}); rebuilding it from its "
@@ -80,7 +80,7 @@ def repair_damaged_caches():
                     f"it: {error}"
                 )
                 logger.error(message)
-                stream.write(message + "\n")
+                stream.write(f"{message}\n")
                 continue
             log(f"{cached}: rebuilt from its sources, the same contents as before")
 
