@@ -40,3 +40,18 @@ rule all:
         rules.section_conv_shapes.input,
         rules.section_conv1x1.input,
         rules.report.output,
+
+
+# Before any job runs: damaged dataset caches are rebuilt from their sources, and the records of
+# finished runs that Snakemake has recorded since are removed; and again for the latter at the end.
+onstart:
+    repair_damaged_caches()
+    clear_finished_checkpoints()
+
+
+onsuccess:
+    clear_finished_checkpoints()
+
+
+onerror:
+    clear_finished_checkpoints()

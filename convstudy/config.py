@@ -97,23 +97,34 @@ def apply_preset(
 
 
 def type_command_line_values(config: dict, command_line: dict) -> dict:
-    """Read the values nested in --config as YAML, in place in config, and return it.
+    """Read the values given with --config as YAML, at every depth, in place in config, and
+    return it.
 
-    Snakemake parses a top-level `--config key=value` as a number, boolean or string, but the
-    values inside a nested one (`--config 'edges={images: ~/photos, max_side: 512}'`) all
-    arrive as strings. Each such string that YAML reads as a number, boolean or null becomes
-    one, as it would in a config file; anything else stays the string it was.
+    Snakemake reads a top-level `--config key=value` as a number or a string (True and False
+    become booleans), and everything inside a nested value (`--config 'edges={images: ~/photos,
+    max_side: 512}'`, `--config 'scale={seeds: [0, 1, 2]}'`) arrives as strings, in maps and
+    lists alike. Each string that YAML reads as a number, boolean or null becomes one, as it
+    would in a config file (`offline=true` is the boolean, `seeds: [0, 1]` two integers);
+    anything else stays the string it was.
     """
     for path, value in leaves(command_line):
-        if len(path) < 2 or not isinstance(value, str):
-            continue
-        try:
-            typed = yaml.safe_load(value)
-        except yaml.YAMLError:
-            continue
-        if typed is None or isinstance(typed, bool | int | float):
-            _set(config, path, typed)
+        if isinstance(value, str | list | dict):
+            _set(config, path, _typed(value))
     return config
+
+
+def _typed(value):
+    if isinstance(value, dict):
+        return {key: _typed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_typed(item) for item in value]
+    if not isinstance(value, str):
+        return value
+    try:
+        typed = yaml.safe_load(value)
+    except yaml.YAMLError:
+        return value
+    return typed if typed is None or isinstance(typed, bool | int | float) else value
 
 
 def schema_problem(config: dict, schema: dict) -> str | None:

@@ -165,7 +165,10 @@ def environment_table(all_metrics, timing_jobs, conditions: dict, versions: dict
     rows += [(name, version) for name, version in versions.items()]
     threads = conditions["threads"]
     cores = sorted({int(t["cores_reserved"]) for t in all_timings})
-    intervals = [(m["started_at"], m["finished_at"]) for m in all_metrics if "started_at" in m]
+    timed = [m for m in all_metrics if "started_at" in m]
+    # A resumed run ran from its first start to its interruption, then from its last resumption
+    # (resumed_at) to its end: only the last stretch is known to have run, and counts as running.
+    intervals = [((m.get("resumed_at") or [m["started_at"]])[-1], m["finished_at"]) for m in timed]
     timing = conditions["timing"]
     rows += [
         ("Devices the runs trained on", _distinct(m["device"] for m in all_metrics)),
@@ -195,7 +198,7 @@ def environment_table(all_metrics, timing_jobs, conditions: dict, versions: dict
             f"after a warm-up of {timing['warmup_images']:,}",
         ),
     ]
-    spans = intervals + [
+    spans = [(m["started_at"], m["finished_at"]) for m in timed] + [
         (min(t["started_at"] for t in job), max(t["finished_at"] for t in job))
         for job in timing_jobs
     ]

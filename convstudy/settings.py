@@ -74,6 +74,34 @@ def arm_seeds(config: dict, comparison: dict, model: str) -> list[int]:
     return seeds[:limit] if limit else seeds
 
 
+def unpaired_arms(config: dict, name: str) -> str | None:
+    """Why a comparison's accuracy differences are unpaired (Welch's interval) where its arms
+    ran different seeds, naming its arms, their seeds and how to pair them; None when every arm
+    ran its baseline's (the first arm's) seeds."""
+    comparison = config["comparisons"][name]
+    arms = list(comparison["runs"]) + references(comparison)
+    seeds = {arm: arm_seeds(config, comparison, parse_arm(arm, name)[1]) for arm in arms}
+    baseline = set(seeds[arms[0]])
+    if all(set(own) == baseline for own in seeds.values()):
+        return None
+    limits = config["scale"].get("max_seeds", {})
+    capped = sorted({parse_arm(arm, name)[1] for arm in arms if parse_arm(arm, name)[1] in limits})
+    listed = "; ".join(
+        f"{arm} seeds {', '.join(map(str, own)) or 'none'}" for arm, own in seeds.items()
+    )
+    why = (
+        f" (scale.max_seeds caps {', '.join(f'{m} at {limits[m]}' for m in capped)})"
+        if capped
+        else ""
+    )
+    return (
+        f"comparisons.{name}: its arms run different seeds{why}, so each difference from "
+        f"{arms[0]} takes Welch's interval (unpaired), not the paired one: {listed}. To pair "
+        f"them, give the comparison the seeds every arm can run (seeds: N for the first N of "
+        "scale.seeds, or a list)."
+    )
+
+
 def comparison_runs(config: dict, name: str) -> list[Run]:
     """Every run (each arm, each seed) that a declared comparison needs, its reference arms'
     (drawn beside the arms) last."""
@@ -100,9 +128,11 @@ def declared_runs(config: dict) -> list[Run]:
 
 
 def timing_run(config: dict, arm: str) -> Run:
-    """The run whose settings and initial weights an arm's timing job uses: its first seed."""
+    """The run whose settings and initial weights an arm's timing job uses: its first seed (the
+    first of scale.seeds for an arm no comparison declares)."""
     dataset, model, framework, variant = parse_arm(arm, "timing")
-    seed = min(run.seed for run in declared_runs(config) if run.arm == arm)
+    seeds = [run.seed for run in declared_runs(config) if run.arm == arm]
+    seed = min(seeds) if seeds else config["scale"]["seeds"][0]
     return Run(dataset, model, framework, variant, seed)
 
 

@@ -4,6 +4,13 @@ A run is fully described by its resolved settings (convstudy.settings). The loop
 sample order and initial weights itself (numpy, from the seed), so two runs that differ only in
 framework or data path see the same data in the same order from the same start. It writes a
 checkpoint after every epoch and resumes from it when rerun with the same settings.
+
+Once the outputs are written, the checkpoint becomes a record of the finished run: links to the
+outputs (no second copy on disk) in place of the last epoch's state. A run killed after that,
+before Snakemake has recorded its outputs as complete, has them deleted by the rerun
+(--rerun-incomplete); the rerun restores them from the record instead of training again. The
+workflow removes a record once Snakemake has recorded the run's outputs (rules/common/runs.smk),
+so that a run the user asks to run again (--forcerun) trains again.
 """
 
 import hashlib
@@ -11,6 +18,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -40,6 +48,10 @@ class RunFiles:
     # a resumed run's log starts with it (earlier_log).
     log: Path | None = None
 
+    @property
+    def outputs(self) -> dict[str, Path]:
+        return {"metrics": self.metrics, "predictions": self.predictions, "weights": self.weights}
+
 
 def settings_digest(settings: dict) -> str:
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
@@ -53,6 +65,10 @@ def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
 
 def train(settings: dict, dataset: Dataset, files: RunFiles, log=print) -> dict:
     """Train one run to completion (resuming if a checkpoint matches) and write its outputs."""
+    digest = settings_digest(settings)
+    restored = _restore_finished(files, digest, log)
+    if restored is not None:
+        return restored
     dataset = dataset.subset(settings["train_limit"], settings["test_limit"])
     shape = models.input_shape(settings, dataset.image_shape)
     spec = models.build_spec(settings["model"], settings, dataset.num_classes)
@@ -69,9 +85,7 @@ def train(settings: dict, dataset: Dataset, files: RunFiles, log=print) -> dict:
         backend.configure_optimizer(settings)
 
     start_afresh()
-    started_at = time.time()
-    digest = settings_digest(settings)
-    history, start = _resume(backend, files.checkpoints, digest, log, start_afresh)
+    history, start, times = _resume(backend, files.checkpoints, digest, log, start_afresh)
     n_train = len(dataset.train_labels)
     log(
         f"{settings['run']}: {backend.parameter_count():,} parameters on {backend.device}, "
@@ -87,7 +101,8 @@ def train(settings: dict, dataset: Dataset, files: RunFiles, log=print) -> dict:
             f"train acc {record['train_accuracy']:.4f}, test acc {record['test_accuracy']:.4f}, "
             f"{record['seconds']['total']:.1f} s, {record['images_per_second']:,.0f} images/s"
         )
-        _save_checkpoint(backend, files.checkpoints, digest, history, predicted, files.log)
+        _save_checkpoint(backend, files.checkpoints, digest, history, predicted, times, files.log)
+    _test_kill("last-epoch")
     predicted = _load_predictions(files.checkpoints)
 
     metrics = {
@@ -105,7 +120,9 @@ def train(settings: dict, dataset: Dataset, files: RunFiles, log=print) -> dict:
         # Epoch times are measured while Snakemake runs other jobs beside this one; speed
         # claims come from the timing jobs instead (convstudy.speed), which run alone.
         "timing": ALONGSIDE,
-        "started_at": started_at,
+        # When the run first started, and when it resumed after each interruption.
+        "started_at": times["started_at"],
+        "resumed_at": times["resumed_at"],
         "finished_at": time.time(),
         "epochs": history,
         "final": {
@@ -120,8 +137,17 @@ def train(settings: dict, dataset: Dataset, files: RunFiles, log=print) -> dict:
     backend.save_weights(str(files.weights))
     np.savez(files.predictions, predicted=predicted, labels=dataset.test_labels)
     files.metrics.write_text(json.dumps(metrics, indent=1))
-    shutil.rmtree(files.checkpoints, ignore_errors=True)
+    _mark_finished(files, digest)
+    _test_kill("outputs")
     return metrics
+
+
+def _test_kill(stage: str) -> None:
+    """For the tests of an interrupted run: CONVSTUDY_TEST_KILL_AFTER=<stage> kills this
+    process's group (Snakemake and its job, as a kill of the whole invocation would) after the
+    last epoch's checkpoint (last-epoch) or after the outputs are written (outputs)."""
+    if os.environ.get("CONVSTUDY_TEST_KILL_AFTER") == stage:
+        os.killpg(os.getpgid(0), signal.SIGKILL)
 
 
 def _batches(backend, settings, dataset: Dataset, order: np.ndarray):
@@ -227,10 +253,28 @@ def _peak_memory_mb() -> dict:
 
 
 # --- checkpoints: one folder per finished epoch, named by progress.json (replaced atomically) ---
+#
+# progress.json: {digest, epoch, history, started_at, resumed_at}, and finished: true once the
+# outputs are written, when the folder holds links to them (FINISHED) instead of epoch<N>/.
+
+LOG_COPY = "run.log"
+FINISHED = "finished"
+
+
+def _write_progress(folder: Path, progress: dict) -> None:
+    temporary = folder / "progress.json.part"
+    temporary.write_text(json.dumps(progress))
+    os.replace(temporary, folder / "progress.json")
 
 
 def _save_checkpoint(
-    backend, folder: Path, digest: str, history: list, predicted, log_file: Path | None = None
+    backend,
+    folder: Path,
+    digest: str,
+    history: list,
+    predicted,
+    times: dict,
+    log_file: Path | None = None,
 ) -> None:
     epoch = history[-1]["epoch"]
     target = folder / f"epoch{epoch}"
@@ -240,16 +284,80 @@ def _save_checkpoint(
     np.save(target / "predictions.npy", predicted)
     if log_file and Path(log_file).is_file():
         shutil.copyfile(log_file, folder / LOG_COPY)
-    progress = folder / "progress.json"
-    temporary = folder / "progress.json.part"
-    temporary.write_text(json.dumps({"digest": digest, "epoch": epoch, "history": history}))
-    os.replace(temporary, progress)
+    _write_progress(folder, {"digest": digest, "epoch": epoch, "history": history, **times})
     for old in folder.glob("epoch*"):
         if old != target:
             shutil.rmtree(old, ignore_errors=True)
 
 
-LOG_COPY = "run.log"
+def _link_or_copy(source: Path, target: Path) -> None:
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or one without hard links
+        shutil.copyfile(source, target)
+
+
+def _mark_finished(files: RunFiles, digest: str) -> None:
+    """Turn the checkpoint into the record of a finished run: links to its outputs, and the
+    log as it ends, in place of the last epoch's state."""
+    folder = files.checkpoints
+    staging = folder / f"{FINISHED}.part"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for key, path in files.outputs.items():
+        _link_or_copy(path, staging / key)
+    shutil.rmtree(folder / FINISHED, ignore_errors=True)
+    os.replace(staging, folder / FINISHED)
+    if files.log and Path(files.log).is_file():
+        shutil.copyfile(files.log, folder / LOG_COPY)
+    progress = json.loads((folder / "progress.json").read_text())
+    outputs = {key: str(path) for key, path in files.outputs.items()}
+    _write_progress(folder, dict(progress, digest=digest, finished=True, outputs=outputs))
+    for old in folder.glob("epoch*"):
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def finished_record(folder: Path) -> dict | None:
+    """The progress of a checkpoint folder that records a finished run (its outputs written),
+    or None."""
+    try:
+        progress = json.loads((Path(folder) / "progress.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return progress if isinstance(progress, dict) and progress.get("finished") else None
+
+
+def _restore_finished(files: RunFiles, digest: str, log) -> dict | None:
+    """The metrics of a run that had finished all its epochs and written its outputs before it
+    was interrupted, with those outputs restored from its record; None when there is none (a
+    record of other settings, or a damaged one, is left to _resume to discard)."""
+    folder = files.checkpoints
+    progress = finished_record(folder)
+    if progress is None or progress.get("digest") != digest:
+        return None
+    kept = {key: folder / FINISHED / key for key in files.outputs}
+    try:
+        metrics = json.loads(kept["metrics"].read_text())
+        if metrics["settings_digest"] != digest or not all(p.is_file() for p in kept.values()):
+            raise ValueError("its outputs are incomplete")
+    except (OSError, ValueError, KeyError) as error:
+        log(
+            f"WARNING: discarding a damaged record of a finished run in {folder} "
+            f"({type(error).__name__}: {error}); training from the start"
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+    now = time.time()
+    for key, path in files.outputs.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _link_or_copy(kept[key], path)
+        os.utime(path, (now, now))  # newer than the inputs, as a freshly written output is
+    log(
+        f"all {len(metrics['epochs'])} epochs had finished before the run was interrupted; "
+        f"its outputs are restored from {folder}, and nothing is trained again"
+    )
+    return metrics
 
 
 def earlier_log(folder: Path) -> str:
@@ -260,23 +368,26 @@ def earlier_log(folder: Path) -> str:
     return (folder / LOG_COPY).read_text(errors="replace")
 
 
-def _resume(backend, folder: Path, digest: str, log, start_afresh) -> tuple[list, int]:
-    """The history and epoch to continue from: the checkpoint's, loaded into backend, or none.
+def _resume(backend, folder: Path, digest: str, log, start_afresh) -> tuple[list, int, dict]:
+    """The history and epoch to continue from, the checkpoint's (loaded into backend) or none,
+    and the run's times: when it first started and when it resumed.
 
     A checkpoint that cannot be read (cut short by a full disk, edited, half-copied) is
     discarded with a warning and the run starts afresh: it is only a shortcut, and the run's
     numbers are the same without it. A failed load may have changed some of the weights, so
     start_afresh() restores the initial ones.
     """
+    now = time.time()
+    fresh = [], 0, {"started_at": now, "resumed_at": []}
     progress = folder / "progress.json"
     if not progress.exists():
-        return [], 0
+        return fresh
     try:
         saved = json.loads(progress.read_text())
         if saved["digest"] != digest:
             log(f"discarding a checkpoint of other settings in {folder}")
             shutil.rmtree(folder)
-            return [], 0
+            return fresh
         epoch, history = int(saved["epoch"]), list(saved["history"])
         if len(history) != epoch:
             raise ValueError(f"{len(history)} epochs of history for epoch {epoch}")
@@ -289,9 +400,14 @@ def _resume(backend, folder: Path, digest: str, log, start_afresh) -> tuple[list
         )
         shutil.rmtree(folder, ignore_errors=True)
         start_afresh()
-        return [], 0
+        return fresh
     log(f"resumed after epoch {epoch} from {folder}")
-    return history, epoch
+    # A checkpoint written before these were kept counts from this start.
+    times = {
+        "started_at": float(saved.get("started_at", now)),
+        "resumed_at": [*saved.get("resumed_at", []), now],
+    }
+    return history, epoch, times
 
 
 def _load_predictions(folder: Path) -> np.ndarray:

@@ -13,11 +13,13 @@ rule dataset:
         "results/datasets/{dataset}.npz",
     log:
         "results/logs/datasets/{dataset}.log",
+    # Any name matches, so that an unknown one is named (dataset_config) rather than reported as
+    # a file no rule can produce.
     wildcard_constraints:
-        dataset="|".join(catalog.DATASETS),
+        dataset=r"[^/]+",
     params:
-        sources=lambda w: config["datasets"][w.dataset]["sources"],
-        content_md5=lambda w: config["datasets"][w.dataset].get("content_md5"),
+        sources=lambda w: dataset_config(w)["sources"],
+        content_md5=lambda w: dataset_config(w).get("content_md5"),
     threads: 1
     resources:
         mem_mb=2000,

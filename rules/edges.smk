@@ -6,19 +6,30 @@ from pathlib import Path
 
 from convstudy import outline
 from convstudy.images import list_images as list_edge_images
+from convstudy.images import shown, tracked_path
 
 # Listed when the workflow loads (a few bytes per file), so the per-image targets are known and a
 # missing or empty folder fails at once, naming edges.images.
 EDGES = config["edges"]
 EDGE_IMAGES = checked(list_edge_images, EDGES["images"])
 for _path, _why in EDGE_IMAGES.skipped:
-    logger.warning(f"edges.images: skipping {_path}: {_why}")
+    logger.warning(f"edges.images: skipping {shown(_path)}: {_why}")
+for _path, _name in EDGE_IMAGES.renamed:
+    logger.warning(
+        f"edges.images: {shown(_path)} is named {_name!r} in the results (Snakemake would read "
+        "braces in a file name as a wildcard)"
+    )
+# What Snakemake tracks of each image: the file, or a link to it where its path holds a brace.
+EDGE_INPUTS = {
+    name: tracked_path(path, name, Path(".snakemake") / "convstudy" / "edge_images")
+    for name, path in EDGE_IMAGES.images.items()
+}
 
 
 rule edges_image:
     """One photograph through every kernel, by numpy and by OpenCV: grid figure, energy rows."""
     input:
-        image=lambda w: EDGE_IMAGES.images[w.image],
+        image=lambda w: EDGE_INPUTS[w.image],
     output:
         figure=report(
             "results/figures/edges/{image}.png",
@@ -34,6 +45,8 @@ rule edges_image:
     wildcard_constraints:
         image="|".join(re.escape(name) for name in EDGE_IMAGES.images),
     params:
+        # The file as the user named it (the input may be a link to it), for messages.
+        source=lambda w: str(EDGE_IMAGES.images[w.image]),
         max_side=EDGES["max_side"] or None,
     threads: 1
     resources:
@@ -71,7 +84,7 @@ rule edges_summary:
     log:
         "results/logs/edges_summary.log",
     params:
-        skipped=[(str(path), why) for path, why in EDGE_IMAGES.skipped],
+        skipped=[(shown(path), why) for path, why in EDGE_IMAGES.skipped],
         # Logs of images no longer in the folder (a failed one since removed) are removed.
         images=sorted(EDGE_IMAGES.images),
         image_logs=str(Path(rules.edges_image.log[0]).parent),

@@ -10,7 +10,7 @@
 rule train:
     """One run: a model trained on a dataset in one framework, with one variant and seed."""
     input:
-        dataset=task_cache,
+        dataset=arm_input,
     output:
         metrics=f"results/runs/{RUN}/metrics.json",
         predictions=f"results/runs/{RUN}/predictions.npz",
@@ -56,7 +56,7 @@ rule time_alone:
     """One arm's training speed and where its time goes: passes over the same images, timed with
     nothing else running."""
     input:
-        dataset=task_cache,
+        dataset=arm_input,
     output:
         f"results/timing/{ARM}.json",
     log:
@@ -116,7 +116,7 @@ rule estimate_cpu_epoch:
     """The CPU time an epoch of an arm would take, estimated from one short pass timed alone: for
     the arms of comparisons left out for lack of a GPU (the report states it)."""
     input:
-        dataset=task_cache,
+        dataset=arm_input,
     output:
         f"results/estimates/{ARM}.json",
     log:
@@ -135,3 +135,4 @@ rule estimate_cpu_epoch:
         "../envs/environment.yaml"
     script:
         "../scripts/estimate_cpu_epoch.py"
+

@@ -4,8 +4,16 @@ One uncompressed .npz per dataset:
   train_images, test_images      uint8, N x H x W x C (C = 1 for grey images)
   train_labels_<set>, test_labels_<set>, classes_<set>  per label set (CIFAR-100: fine, coarse)
 It is written atomically: a reader never sees a half-written file.
+
+A cache found damaged (cut short, or a member that fails its CRC check when a job reads it) is
+rebuilt from the dataset's sources, verified against the canonical checksums like the first
+time, before any job reads it (repair, called by the workflow when a run starts). Its contents
+are the same as before, so it keeps the damaged file's time stamp: the rebuild makes nothing
+built from it outdated. A job that finds damage the quick check at load cannot see leaves a
+note beside the cache (damage_note) so that the next run rebuilds it.
 """
 
+import os
 import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -128,14 +136,24 @@ def write_atomic_npz(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
 
 def damaged_cache(path: str | Path, why) -> DataError:
     return DataError(
-        f"{path}: the cached dataset is damaged ({why}). Delete it (rm {path}) and run again; "
-        "it is rebuilt from its sources."
+        f"{path}: the cached dataset is damaged ({why}). Run again: it is rebuilt from its "
+        f"sources (datasets.{Path(path).stem} in config.yaml) before any job reads it."
     )
 
 
+def damage_note(path: str | Path) -> Path:
+    """Beside a cache, why a job found it damaged (absent when none did)."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.damaged")
+
+
 def cache_problem(path: str | Path) -> str | None:
-    """Why a cached .npz cannot be read, judged from its zip directory alone (at the end of the
-    file, so this is cheap and catches a truncated file), or None when it looks whole."""
+    """Why a cached .npz cannot be read: what a job found (damage_note), or what its zip
+    directory shows (at the end of the file, so this is cheap and catches a truncated file);
+    None when it looks whole."""
+    note = damage_note(path)
+    if note.is_file():
+        return note.read_text().strip() or "a job could not read it"
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
@@ -147,14 +165,20 @@ def cache_problem(path: str | Path) -> str | None:
 
 @contextmanager
 def _read_cache(path: str | Path):
-    """The cached .npz, open; a file that cannot be read is named, with what to do."""
+    """The cached .npz, open; a file that cannot be read is named, with what to do, and noted
+    beside it so that the next run rebuilds it."""
     try:
         with np.load(path) as cached:
             yield cached
     except FileNotFoundError:
         raise
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError) as error:
-        raise damaged_cache(path, f"{type(error).__name__}: {error}") from None
+        why = f"{type(error).__name__}: {error}"
+        try:
+            damage_note(path).write_text(why + "\n")
+        except OSError:
+            pass  # the message still says what is wrong
+        raise damaged_cache(path, why) from None
 
 
 def load_task(path: str | Path, name: str) -> Dataset:
@@ -192,3 +216,19 @@ def build(
     write_atomic_npz(output, arrays)
     sizes = ", ".join(f"{split} {len(arrays[f'{split}_images'])}" for split in ("train", "test"))
     log(f"{info.title}: cached {sizes} images of shape {arrays['train_images'].shape[1:]}")
+
+
+def repair(
+    info: DatasetInfo,
+    sources: list,
+    expected_md5: dict[str, str] | None,
+    path: str | Path,
+    log=print,
+) -> None:
+    """Rebuild a damaged cache from its sources (raising DataError when they cannot give it),
+    keeping its time stamp: the verified contents are the same as before."""
+    path = Path(path)
+    stamp = path.stat()
+    build(info, sources, expected_md5, path, log)
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    damage_note(path).unlink(missing_ok=True)

@@ -20,6 +20,15 @@ def stop_at_load(problem):
     raise SystemExit(1)
 
 
+def stop_for_target(problem):
+    """Stop, with the problem alone, when a requested path names something unknown (a typo in a
+    dataset, model, framework or variant). Called from an input function while Snakemake builds
+    the DAG: SystemExit passes through Snakemake as is, where any other exception would be shown
+    with its traceback."""
+    logger.error(f"Target error: {problem}")
+    raise SystemExit(1)
+
+
 def checked(function, *args):
     """function(*args), stopping the load with the message of a UserError it raises."""
     try:

@@ -1,27 +1,76 @@
 # Helpers of rules/runs.smk: run ids <-> paths, each run's settings, what a run asks of the machine.
 
 import json
+import shutil
 from functools import cache
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.io import IOFile
 
 from convstudy import models
 from convstudy import settings as run_settings
 from convstudy.backends import FRAMEWORKS, installed_with_gpu_support
+from convstudy.config import ConfigError
 from convstudy.environment import gpu_names
+from convstudy.train import finished_record
 
 RUN = "{dataset}/{model}-{framework}/{variant}/seed{seed}"
 ARM = "{dataset}/{model}-{framework}/{variant}"
+# Loose on purpose: a path with a part that is not known (a typo) still matches, and the rules'
+# input (arm_input) stops the load naming that part and the known ones.
 ARM_CONSTRAINTS = {
-    "dataset": "|".join(TASKS),
-    "model": "|".join(config["models"]),
-    "framework": "|".join(FRAMEWORKS),
-    "variant": r"[A-Za-z0-9_.+]+",
+    "dataset": r"[^/]+",
+    "model": r"[^/-]+",
+    "framework": r"[^/]+",
+    "variant": r"[^/]+",
 }
+
+
+def unknown_arm_part(wildcards):
+    """What is unknown in an arm's dataset, model, framework and variant, with the known
+    values, or None."""
+    for what, value, known in (
+        ("dataset", wildcards.dataset, list(TASKS)),
+        ("model", wildcards.model, list(config["models"])),
+        ("framework", wildcards.framework, list(FRAMEWORKS)),
+    ):
+        if value not in known:
+            return f"unknown {what} {value!r}; known: {', '.join(known)}"
+    for part in wildcards.variant.split("+"):
+        if part not in config["variants"]:
+            return (
+                f"unknown variant {part!r}; known: {', '.join(sorted(config['variants']))} "
+                "(or several joined with +, as declared under variants: in config.yaml)"
+            )
+    return None
+
+
+def arm_input(wildcards):
+    """The dataset a run, timing or estimate reads. A path naming an unknown dataset, model,
+    framework or variant, or settings that do not go together (alexnet on mnist at 28x28),
+    stops here, before any job, with one line saying which."""
+    w = wildcards
+    arm = f"{w.dataset}/{w.model}-{w.framework}/{w.variant}"
+    problem = unknown_arm_part(wildcards)
+    if problem:
+        stop_for_target(f"{arm}: {problem}")
+    seed = getattr(wildcards, "seed", None)
+    try:
+        settings_of_run(
+            run_of(wildcards) if seed is not None else run_settings.timing_run(config, arm)
+        )
+    except ConfigError as error:
+        stop_for_target(str(error))
+    return task_cache(wildcards)
 
 # Resolving every declared run now makes a bad setting fail before any training starts.
 DECLARED_RUNS = checked(run_settings.check_all, config)
+# A comparison whose arms ran different seeds is compared unpaired; said now, in case it was not
+# meant.
+for _name in config["comparisons"]:
+    if _unpaired := run_settings.unpaired_arms(config, _name):
+        logger.warning(_unpaired)
 
 
 def run_of(wildcards):
@@ -199,3 +248,39 @@ def timing_file(arm):
 
 def timed_arms():
     return sorted({run.arm for run in runnable_runs()})
+
+
+# A run's checkpoint outlives its job: once the outputs are written it records the finished run
+# (links to its outputs), so that a kill before Snakemake records them as complete costs no
+# training (the rerun restores them). Once Snakemake has recorded them, the record goes: here,
+# before any job starts (onstart) and when the invocation ends (onsuccess, onerror).
+CHECKPOINTS = Path("results") / "checkpoints"
+
+
+def recorded_complete(path):
+    """Whether Snakemake has recorded path, as it is now, as the complete output of its job."""
+    path = Path(path)
+    if not path.is_file():
+        return False
+    try:
+        record = workflow.persistence.metadata(IOFile(str(path)))
+    except Exception:  # noqa: BLE001 - no record to go by: keep the checkpoint
+        return False
+    return (
+        record is not None
+        and not record.incomplete
+        and record.endtime is not None
+        and record.endtime >= path.stat().st_mtime - 1e-3
+    )
+
+
+def clear_finished_checkpoints():
+    if workflow.remote_exec or not CHECKPOINTS.is_dir():
+        return
+    # Snakemake caches the records it has read, and a record it read as missing before a job
+    # stays missing in that cache after the job has written it.
+    getattr(workflow.persistence, "_clear_cache", lambda: None)()
+    for progress in sorted(CHECKPOINTS.glob("**/progress.json")):
+        record = finished_record(progress.parent)
+        if record and recorded_complete(record.get("outputs", {}).get("metrics", "")):
+            shutil.rmtree(progress.parent, ignore_errors=True)

@@ -23,3 +23,33 @@ def test_nested_command_line_values_are_read_as_yaml():
         "epochs": 10,
     }
     assert config["preset"] == "quick"
+
+
+def test_lists_and_nested_maps_from_the_command_line_are_typed_at_every_depth():
+    # What Snakemake makes of --config 'scale={seeds: [0, 1, 2], max_seeds: {alexnet: 2}}'
+    # offline=true seeds=[0, 0] 'analysis={deep: {list: [1, {x: 0.5}], name: n1}}'.
+    command_line = {
+        "scale": {"seeds": ["0", "1", "2"], "max_seeds": {"alexnet": "2"}},
+        "offline": "true",
+        "seeds": ["0", "0"],
+        "analysis": {"deep": {"list": ["1", {"x": "0.5"}], "name": "n1", "empty": "~"}},
+        "preset": "quick",
+        "threads": 4,
+    }
+    config = {
+        "scale": {"seeds": ["0", "1", "2"], "max_seeds": {"alexnet": "2"}, "epochs": None},
+        "offline": "true",
+        "seeds": ["0", "0"],
+        "analysis": {"deep": {"list": ["1", {"x": "0.5"}], "name": "n1", "empty": "~"}},
+        "preset": "quick",
+        "threads": 4,
+    }
+    type_command_line_values(config, command_line)
+    assert config == {
+        "scale": {"seeds": [0, 1, 2], "max_seeds": {"alexnet": 2}, "epochs": None},
+        "offline": True,
+        "seeds": [0, 0],
+        "analysis": {"deep": {"list": [1, {"x": 0.5}], "name": "n1", "empty": None}},
+        "preset": "quick",
+        "threads": 4,
+    }

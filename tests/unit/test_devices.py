@@ -117,3 +117,27 @@ def test_the_build_wall_time_spans_every_timing_job_a_comparison_ones_included()
         "up to 4 (the cores given to Snakemake, --cores, which may be more than the machine's "
         "CPUs); observed: at most 2"
     )
+
+
+def test_a_resumed_run_counts_as_running_only_since_it_resumed():
+    here = machine()
+    # Started at 100, killed, resumed at 900: it did not run beside the run from 300 to 500.
+    runs = [
+        {"machine": here, "device": "cpu", "started_at": 100.0, "resumed_at": [900.0]}
+        | {"finished_at": 1000.0},
+        {"machine": here, "device": "cpu", "started_at": 300.0, "finished_at": 500.0},
+    ]
+    arm = {"machine": here, "cores_reserved": 2, "started_at": 1000.0, "finished_at": 1060.0}
+    conditions = {
+        "threads": {"torch": 1},
+        "timing": {"repeats": 3, "images": 1000, "warmup_images": 256},
+        "preset": "quick",
+        "epochs": 2,
+        "train_limit": 1000,
+        "test_limit": 500,
+        "seeds": {"lenet": [0]},
+    }
+    rows = {r["item"]: r["value"] for r in environment_table(runs, [[arm]], conditions, {})}
+    assert "observed: at most 1 training runs at the same time" in rows["Jobs at once"]
+    # The wall time still spans from the first start.
+    assert rows["Wall time of training and timing"].startswith("16 min: first job started")

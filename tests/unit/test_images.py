@@ -1,5 +1,7 @@
 """Section 1's photographs: the scikit-image defaults, a user's folder, and bad input."""
 
+import os
+
 import cv2
 import numpy as np
 import pytest
@@ -10,6 +12,8 @@ from convstudy.images import (
     ImageError,
     list_images,
     read_photograph,
+    shown,
+    tracked_path,
 )
 
 
@@ -94,3 +98,77 @@ def test_a_corrupt_image_is_listed_but_fails_to_read_naming_it(tmp_path):
     assert list(listing.images) == ["broken"]
     with pytest.raises(ImageError, match=r"broken\.png: looks like an image but cannot"):
         read_photograph("broken", listing.images["broken"])
+
+
+def _png_bytes():
+    return cv2.imencode(".png", np.full((4, 4), 90, np.uint8))[1].tobytes()
+
+
+def test_odd_file_names_get_a_results_name_or_are_skipped_naming_them(tmp_path):
+    (tmp_path / "br{ace}.png").write_bytes(_png_bytes())
+    (tmp_path / "new\nline.png").write_bytes(_png_bytes())
+    (tmp_path / "plain name.png").write_bytes(_png_bytes())
+    # A name that is not UTF-8: OpenCV would crash on it, so it is passed over, named.
+    with open(os.fsencode(tmp_path) + b"/bad\xff.png", "wb") as stream:
+        stream.write(_png_bytes())
+    listing = list_images(str(tmp_path))
+    assert sorted(listing.images) == ["br(ace)", "new_line", "plain name"]
+    assert listing.images["br(ace)"].name == "br{ace}.png"
+    assert sorted((path.name, name) for path, name in listing.renamed) == [
+        ("br{ace}.png", "br(ace)"),
+        ("new\nline.png", "new_line"),
+    ]
+    [(skipped, why)] = listing.skipped
+    assert shown(skipped.name) == "bad\\xff.png" and "not valid UTF-8" in why
+
+
+def test_a_braced_name_clashing_with_its_results_name_fails(tmp_path):
+    (tmp_path / "br{ace}.png").write_bytes(_png_bytes())
+    (tmp_path / "br(ace).jpg").write_bytes(cv2.imencode(".jpg", np.zeros((4, 4), np.uint8))[1])
+    with pytest.raises(ConfigError, match=r"br\(ace\)\.jpg and br\{ace\}\.png .*rename one"):
+        list_images(str(tmp_path))
+
+
+def test_snakemake_tracks_a_braced_path_through_a_link(tmp_path):
+    image = tmp_path / "br{ace}.png"
+    image.write_bytes(_png_bytes())
+    plain = tmp_path / "plain.png"
+    assert tracked_path(plain, "plain", tmp_path / "links") == plain
+    link = tracked_path(image, "br(ace)", tmp_path / "links")
+    assert link == tmp_path / "links" / "br(ace).png" and link.resolve() == image
+    moved = tmp_path / "elsewhere" / "br{ace}.png"
+    moved.parent.mkdir()
+    image.rename(moved)
+    assert tracked_path(moved, "br(ace)", tmp_path / "links").resolve() == moved
+
+
+def test_a_transparent_image_is_composited_onto_white(tmp_path):
+    # Stored colour: black where fully transparent, red where half, blue where opaque.
+    bgra = np.zeros((6, 4, 4), np.uint8)
+    bgra[2:4] = (0, 0, 255, 128)
+    bgra[4:] = (255, 0, 0, 255)
+    photograph = read_photograph("clear", _write_png(tmp_path / "clear.png", bgra))
+    np.testing.assert_allclose(photograph.rgb[0, 0], [1.0, 1.0, 1.0])
+    np.testing.assert_allclose(photograph.rgb[2, 0], [1.0, 127 / 255, 127 / 255], atol=1e-6)
+    np.testing.assert_allclose(photograph.rgb[5, 0], [0.0, 0.0, 1.0])
+    assert photograph.grey[0, 0] == pytest.approx(1.0)
+    assert photograph.grey[5, 0] == pytest.approx(0.114, abs=1e-3)
+    # Sixteen-bit alpha, shrunk after compositing: still white where transparent.
+    deep = np.zeros((40, 40, 4), np.uint16)
+    deep[:, 20:, 3] = 65535
+    wide = read_photograph("deep", _write_png(tmp_path / "deep.png", deep), max_side=20)
+    np.testing.assert_allclose(wide.grey[:, :9], 1.0)
+    np.testing.assert_allclose(wide.grey[:, 11:], 0.0)
+
+
+def test_the_alpha_follows_the_exif_orientation(tmp_path):
+    # A JPEG cannot hold alpha; a stand-in: the alpha is turned the way the decoded colour is.
+    from convstudy.images import _alpha
+
+    stored = np.zeros((2, 3, 4), np.uint8)
+    stored[..., 0] = [[1, 2, 3], [4, 5, 6]]
+    stored[..., 3] = [[0, 255, 255], [255, 255, 255]]
+    path = _write_png(tmp_path / "turned.png", stored)
+    turned = np.ascontiguousarray(np.rot90(stored[..., :3], 1))
+    np.testing.assert_array_equal(_alpha(path, turned), np.rot90(stored[..., 3], 1) / 255)
+    np.testing.assert_array_equal(_alpha(path, stored[..., :3]), stored[..., 3] / 255)

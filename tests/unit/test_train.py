@@ -29,7 +29,10 @@ def test_same_run_twice_gives_identical_numbers_and_predictions(tmp_path, framew
     # lower than train accuracy but far above chance.
     assert first["final"]["test_accuracy"] > 0.3
     assert first["parameters"] == first["parameters_from_spec"]
-    assert files.weights.stat().st_size > 0 and not files.checkpoints.exists()
+    assert files.weights.stat().st_size > 0
+    # The checkpoint now records the finished run: links to its outputs, no epoch state.
+    assert sorted(p.name for p in files.checkpoints.iterdir()) == ["finished", "progress.json"]
+    assert (files.checkpoints / "finished" / "weights").stat().st_ino == files.weights.stat().st_ino
     epoch = first["epochs"][0]
     assert set(epoch["seconds"]) >= {"data", "forward", "backward", "step", "eval", "total"}
     assert epoch["images_per_second"] > 0 and first["peak_memory_mb"]["process"] > 0
@@ -110,7 +113,7 @@ def test_frameworks_start_from_the_same_weights_and_agree_early(tmp_path):
 def test_changed_setting_never_resumes_a_stale_checkpoint(tmp_path):
     dataset = synthetic_dataset(n_train=256)
     _, _, files = run_once(tmp_path, "fashion_mnist/lenet-torch/base", dataset, "x", epochs=1)
-    files.checkpoints.mkdir(parents=True)
+    files.checkpoints.mkdir(parents=True, exist_ok=True)
     (files.checkpoints / "progress.json").write_text(
         json.dumps({"digest": "0" * 16, "epoch": 1, "history": [{"stale": True}]})
     )
@@ -149,6 +152,41 @@ def test_a_damaged_checkpoint_is_discarded_and_the_run_starts_afresh(tmp_path, f
     assert not any("resum" in m for m in messages)
     assert numbers(metrics) == numbers(reference)
     np.testing.assert_array_equal(predicted, predicted_reference)
+
+
+def test_a_resumed_run_keeps_its_first_start_and_records_when_it_resumed(tmp_path):
+    dataset = synthetic_dataset(n_train=256, n_test=64)
+    arm = "fashion_mnist/lenet-torch/base"
+    with pytest.raises(Killed):
+        run_once(tmp_path, arm, dataset, "x", log=killed_after_first_epoch, epochs=2)
+    progress = json.loads((tmp_path / "x" / "checkpoints" / "progress.json").read_text())
+    assert progress["resumed_at"] == []
+    metrics, _, _ = run_once(tmp_path, arm, dataset, "x", epochs=2)
+    assert metrics["started_at"] == progress["started_at"]
+    [resumed] = metrics["resumed_at"]
+    assert metrics["started_at"] < resumed < metrics["finished_at"]
+    uninterrupted, _, _ = run_once(tmp_path, arm, dataset, "whole", epochs=2)
+    assert uninterrupted["resumed_at"] == []
+
+
+def test_a_finished_run_whose_outputs_were_deleted_is_restored_not_trained(tmp_path):
+    dataset = synthetic_dataset(n_train=256, n_test=64)
+    arm = "fashion_mnist/lenet-torch/base"
+    first, predicted, files = run_once(tmp_path, arm, dataset, "x", epochs=2)
+    for path in files.outputs.values():
+        path.unlink()  # what a rerun of an incomplete job does first
+    messages = []
+    again, predicted_again, _ = run_once(tmp_path, arm, dataset, "x", log=messages.append, epochs=2)
+    assert not any(m.startswith("epoch ") for m in messages), messages
+    assert any("nothing is trained again" in m for m in messages)
+    assert again == first and json.loads(files.metrics.read_text()) == first
+    np.testing.assert_array_equal(predicted_again, predicted)
+    assert files.weights.stat().st_size > 0
+    # A record of other settings is never restored.
+    for path in files.outputs.values():
+        path.unlink()
+    other, _, _ = run_once(tmp_path, arm, dataset, "x", log=messages.append, epochs=1)
+    assert len(other["epochs"]) == 1
 
 
 # --- through Snakemake -------------------------------------------------------------------------

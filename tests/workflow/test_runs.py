@@ -3,6 +3,8 @@ settings fail at load, and the user's own values win over the preset."""
 
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import time
@@ -14,7 +16,7 @@ import yaml
 
 from convstudy.config import deep_merge
 from tests import synthetic
-from tests.conftest import REPO, run_snakemake, snakemake_command
+from tests.conftest import REPO, assert_no_traceback, run_snakemake, snakemake_command
 from tests.runs import numbers
 
 QUICK_RUN = "fashion_mnist/lenet-torch/base/seed0"
@@ -45,24 +47,62 @@ def test_a_damaged_checkpoint_found_by_a_rerun_is_discarded(tmp_path, synthetic_
     assert not checkpoint.exists()
 
 
-def test_a_damaged_dataset_cache_is_named_with_what_to_do(tmp_path, synthetic_sources):
-    config = {"datasets": synthetic_sources, "preset": "quick"}
+def test_a_damaged_dataset_cache_is_rebuilt_from_its_sources(tmp_path, synthetic_sources):
+    # A copy of the sources, to take away later.
+    source = tmp_path / "fashion"
+    shutil.copytree(synthetic_sources["fashion_mnist"]["sources"][0]["path"], source)
+    fashion = dict(synthetic_sources["fashion_mnist"], sources=[{"path": str(source)}])
+    config = {"datasets": dict(synthetic_sources, fashion_mnist=fashion), "preset": "quick"}
+    work = tmp_path / "work"
     cache = "results/datasets/fashion_mnist.npz"
-    run_snakemake(tmp_path, "--cores", "1", cache, config=config)
-    whole = (tmp_path / cache).read_bytes()
-    (tmp_path / cache).write_bytes(whole[: len(whole) // 2])
+    run_snakemake(work, "--cores", "1", QUICK_TARGET, config=config)
+    whole = (work / cache).read_bytes()
+    stamp = (work / cache).stat().st_mtime_ns
 
-    result = run_snakemake(tmp_path, "--cores", "1", QUICK_TARGET, config=config, check=False)
-    assert result.returncode != 0
-    advice = f"{cache}: the cached dataset is damaged"
-    # Said when the workflow loads, and again by the job that reads it.
-    assert result.output.count(advice) == 2, result.output[-3000:]
-    assert f"Delete it (rm {cache}) and run again" in result.output
-    assert "Traceback" not in result.output
+    # Cut short (as a copy that keeps times would leave it): seen at load, rebuilt before the
+    # next job reads it.
+    (work / cache).write_bytes(whole[: len(whole) // 2])
+    os.utime(work / cache, ns=(stamp, stamp))
+    other = QUICK_TARGET.replace("seed0", "seed1")
+    result = run_snakemake(work, "--cores", "1", other, config=config)
+    assert f"{cache}: the cached dataset is damaged (" in result.output
+    assert "it is rebuilt from its sources (datasets.fashion_mnist in config.yaml)" in result.output
+    assert f"{cache}: rebuilt from its sources, the same contents as before" in result.output
+    assert_no_traceback(result.output)
+    log = (work / "results/logs/datasets/fashion_mnist.log").read_text()
+    assert "rebuilding it from its sources" in log and "checksums verified" in log
+    assert (work / cache).read_bytes() != whole[: len(whole) // 2]
+    assert (work / other).is_file()
+    # The same contents, the same time stamp: the rebuild makes nothing built from it outdated.
+    assert (work / cache).stat().st_mtime_ns == stamp
+    assert "Nothing to be done" in run_snakemake(work, "-n", QUICK_TARGET, config=config).output
 
-    (tmp_path / cache).unlink()
-    run_snakemake(tmp_path, "--cores", "1", QUICK_TARGET, config=config)
-    assert (tmp_path / QUICK_TARGET).is_file()
+    # Damage only a job can see (a member that fails its CRC check): the job stops naming the
+    # file, and the next run rebuilds it.
+    damaged = bytearray((work / cache).read_bytes())
+    damaged[len(damaged) // 3] ^= 0xFF
+    (work / cache).write_bytes(bytes(damaged))
+    again = QUICK_TARGET.replace("seed0", "seed2")
+    failed = run_snakemake(work, "--cores", "1", again, config=config, check=False)
+    assert failed.returncode != 0
+    assert f"{cache}: the cached dataset is damaged (BadZipFile" in failed.output
+    assert "Run again: it is rebuilt from its sources" in failed.output
+    assert_no_traceback(failed.output)
+    fixed = run_snakemake(work, "--cores", "1", again, config=config)
+    assert f"{cache}: rebuilt from its sources" in fixed.output
+    assert (work / again).is_file()
+
+    # Without its sources it cannot be rebuilt: said before any job, and the job stops.
+    (work / cache).write_bytes(whole[: len(whole) // 2])
+    shutil.rmtree(source)
+    last = QUICK_TARGET.replace("seed0", "seed3")
+    failed = run_snakemake(work, "--cores", "1", last, config=config, check=False)
+    assert failed.returncode != 0
+    assert f"{cache}: the cached dataset is damaged and its sources cannot rebuild it" in (
+        failed.output
+    )
+    assert "none of its sources is available" in failed.output
+    assert_no_traceback(failed.output)
 
 
 RESUME_RUN = "fashion_mnist/lenet-mxnet/batchnorm/seed0"
@@ -185,3 +225,141 @@ def test_values_the_user_sets_win_over_the_preset_and_are_reported(tmp_path, syn
     assert len(metrics["epochs"]) == 3
     assert metrics["settings"]["train_limit"] == 300
     assert metrics["settings"]["test_limit"] == 500  # the preset's, not set by the user
+
+
+def test_lists_in_config_on_the_command_line_are_read_as_yaml(tmp_path, synthetic_sources):
+    result = run_snakemake(
+        tmp_path,
+        "-n",
+        "--cores",
+        "1",
+        "--config",
+        "scale={seeds: [0, 1, 2]}",
+        "offline=true",
+        config={"datasets": synthetic_sources},
+    )
+    assert_no_traceback(result.output)
+    seeds = {
+        int(seed)
+        for seed in re.findall(r"results/runs/[^ ]*/seed(\d+)/metrics\.json", result.output)
+    }
+    assert seeds == {0, 1, 2}
+
+
+@pytest.mark.parametrize("stage", ["outputs", "last-epoch"])
+def test_a_run_killed_after_its_last_epoch_is_finished_without_training_again(
+    tmp_path, synthetic_sources, stage
+):
+    config = {"datasets": synthetic_sources, "preset": "quick"}
+    run_snakemake(tmp_path / "whole", "--cores", "1", QUICK_TARGET, config=config)
+    reference = json.loads((tmp_path / "whole" / QUICK_TARGET).read_text())
+
+    # Snakemake and its job killed (SIGKILL, the whole process group) after the last epoch's
+    # checkpoint, or after the outputs are written but before Snakemake records them.
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    (killed / "config.yaml").write_text(
+        yaml.safe_dump(deep_merge(yaml.safe_load((REPO / "config.yaml").read_text()), config))
+    )
+    process = subprocess.Popen(
+        snakemake_command(killed, "--cores", "1", QUICK_TARGET),
+        env=dict(os.environ, CONVSTUDY_TEST_KILL_AFTER=stage),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    assert process.wait(timeout=600) == -signal.SIGKILL
+    checkpoint = killed / "results" / "checkpoints" / QUICK_RUN
+    first_start = json.loads((checkpoint / "progress.json").read_text())["started_at"]
+    assert (killed / QUICK_TARGET).exists() == (stage == "outputs")
+
+    run_snakemake(killed, "--unlock", config=config)
+    if stage == "outputs":
+        # Snakemake did not record the outputs: a plain rerun stops, naming the way on.
+        plain = run_snakemake(killed, "--cores", "1", QUICK_TARGET, config=config, check=False)
+        assert plain.returncode != 0 and "--rerun-incomplete" in plain.output, plain.output
+        assert_no_traceback(plain.output)
+        rerun = ("--rerun-incomplete",)
+    else:
+        rerun = ()
+    run_snakemake(killed, "--cores", "1", *rerun, QUICK_TARGET, config=config)
+
+    log = (killed / "results/logs/runs" / f"{QUICK_RUN}.log").read_text()
+    for epoch in (1, 2):
+        assert log.count(f"] epoch {epoch}/2: loss") == 1, log
+    if stage == "outputs":
+        assert "all 2 epochs had finished before the run was interrupted" in log, log
+        assert "nothing is trained again" in log
+    else:
+        assert "resumed after epoch 2 from" in log, log
+    finished = json.loads((killed / QUICK_TARGET).read_text())
+    assert numbers(finished) == numbers(reference)
+    assert finished["started_at"] == first_start
+    assert len(finished["resumed_at"]) == (stage == "last-epoch")
+    assert all(first_start < when < finished["finished_at"] for when in finished["resumed_at"])
+    # Once Snakemake has recorded the outputs, the checkpoint goes, and a run asked for again
+    # trains again.
+    assert not checkpoint.exists()
+    run_snakemake(killed, "--cores", "1", "--forcerun", "train", "--", QUICK_TARGET, config=config)
+    log = (killed / "results/logs/runs" / f"{QUICK_RUN}.log").read_text()
+    assert "] epoch 2/2: loss" in log and "nothing is trained again" not in log
+    assert "resumed" not in log
+    assert not checkpoint.exists()
+
+
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        (
+            "results/runs/fashion_mnst/lenet-mxnet/base/seed0/metrics.json",
+            "fashion_mnst/lenet-mxnet/base: unknown dataset 'fashion_mnst'; known: mnist, "
+            "fashion_mnist, cifar100_fine, cifar100_coarse",
+        ),
+        (
+            "results/runs/fashion_mnist/lenett-mxnet/base/seed0/metrics.json",
+            "fashion_mnist/lenett-mxnet/base: unknown model 'lenett'; known: alexnet, lenet",
+        ),
+        (
+            "results/runs/fashion_mnist/lenet-mxnt/base/seed0/metrics.json",
+            "fashion_mnist/lenet-mxnt/base: unknown framework 'mxnt'; known: mxnet, torch",
+        ),
+        (
+            "results/runs/fashion_mnist/lenet-mxnet/bse/seed0/metrics.json",
+            "fashion_mnist/lenet-mxnet/bse: unknown variant 'bse'; known: avg_pool, base,",
+        ),
+        (
+            "results/timing/fashion_mnist/lenet-torch/base+nope.json",
+            "fashion_mnist/lenet-torch/base+nope: unknown variant 'nope'; known: avg_pool,",
+        ),
+        (
+            "results/datasets/mnst.npz",
+            "results/datasets/mnst.npz: unknown dataset 'mnst'; known: mnist, fashion_mnist, "
+            "cifar100",
+        ),
+    ],
+)
+def test_a_typo_in_a_target_path_is_named_in_one_line(tmp_path, synthetic_sources, target, message):
+    config = {"datasets": synthetic_sources}
+    result = run_snakemake(tmp_path, "-n", "--cores", "1", target, config=config, check=False)
+    assert result.returncode != 0
+    assert f"Target error: {message}" in result.output, result.output[-2000:]
+    assert_no_traceback(result.output)
+    assert "No rule to produce" not in result.output and "Exception" not in result.output
+
+
+def test_a_comparison_whose_arms_run_different_seeds_is_named_at_load(tmp_path, synthetic_sources):
+    mixed = {"title": "mixed", "runs": ["mnist/lenet-torch/base", "mnist/alexnet-torch/base"]}
+    config = {"datasets": synthetic_sources, "comparisons": {"mixed": mixed}}
+    result = run_snakemake(tmp_path, "-n", "--cores", "1", "runs", config=config)
+    assert (
+        "comparisons.mixed: its arms run different seeds (scale.max_seeds caps alexnet at 3), "
+        "so each difference from mnist/lenet-torch/base takes Welch's interval (unpaired), not "
+        "the paired one: mnist/lenet-torch/base seeds 0, 1, 2, 3, 4; mnist/alexnet-torch/base "
+        "seeds 0, 1, 2. To pair them, give the comparison the seeds every arm can run"
+    ) in " ".join(result.output.split())
+    # With the seeds every arm can run, nothing is said.
+    paired = {"comparisons": {"mixed": dict(mixed, seeds=3)}}
+    result = run_snakemake(
+        tmp_path, "-n", "--cores", "1", "runs", config=deep_merge(config, paired)
+    )
+    assert "different seeds" not in result.output

@@ -1,5 +1,6 @@
 """Sections 1-3 built through Snakemake from an empty results/, and bad image folders."""
 
+import os
 from pathlib import Path
 
 import cv2
@@ -196,3 +197,46 @@ def test_a_missing_or_empty_folder_fails_at_once_naming_the_key(tmp_path, folder
     assert "Config error: edges.images:" in result.output
     assert_no_traceback(result.output)
     assert ("does not exist" if folder == "missing" else "holds no image file") in result.output
+
+
+def test_odd_file_names_neither_break_loading_nor_go_unnamed(tmp_path, synthetic_sources):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    assert cv2.imwrite(str(photos / "br{ace}.png"), np.full((16, 16), 90, np.uint8))
+    assert cv2.imwrite(str(photos / "good.png"), np.full((16, 16), 160, np.uint8))
+    with open(os.fsencode(photos) + b"/bad\xff.png", "wb") as stream:
+        stream.write(cv2.imencode(".png", np.zeros((4, 4), np.uint8))[1].tobytes())
+    config = {"edges": {"images": str(photos)}, "datasets": synthetic_sources}
+    work = tmp_path / "work"
+    # The default target's dry run loads the folder like any command does.
+    dry = run_snakemake(work, "-n", "--cores", "1", config=config)
+    assert_no_traceback(dry.output)
+    result = run_snakemake(work, "--cores", "2", "section_edges", config=config)
+    assert f"edges.images: {photos / 'br{ace}.png'} is named 'br(ace)' in the results" in (
+        result.output
+    )
+    assert "edges.images: skipping" in result.output and "bad\\xff.png" in result.output
+    table = pd.read_csv(work / "results" / "tables" / "edge_energy.csv")
+    assert set(table["image"]) == {"br(ace)", "good"}
+    assert (work / "results" / "figures" / "edges" / "br(ace).png").is_file()
+    log = (work / "results" / "logs" / "edges" / "br(ace).log").read_text()
+    assert f"from {photos / 'br{ace}.png'}" in log
+    # Nothing changed: nothing runs again.
+    again = run_snakemake(work, "-n", "--cores", "1", "section_edges", config=config)
+    assert "Nothing to be done" in again.output
+
+
+def test_a_transparent_image_is_seen_on_white(tmp_path):
+    # Stored black throughout; only a square in the middle is opaque. On white, as a viewer
+    # shows it, the square's outline has edges; with the alpha dropped it would be all black.
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    bgra = np.zeros((32, 32, 4), np.uint8)
+    bgra[8:24, 8:24, 3] = 255
+    assert cv2.imwrite(str(photos / "cutout.png"), bgra)
+    work = tmp_path / "work"
+    run_snakemake(work, "--cores", "1", "section_edges", config={"edges": {"images": str(photos)}})
+    table = pd.read_csv(work / "results" / "tables" / "edge_energy.csv")
+    assert set(table["image"]) == {"cutout"}
+    assert (table["energy"] > 0).all()
+    assert table["max_abs_diff_vs_cv2"].max() < 1e-9
