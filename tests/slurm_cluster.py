@@ -41,6 +41,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import require
+
 log = logging.getLogger("slurm_cluster")
 
 PACKAGES = ["slurmctld", "slurmd", "slurm-client", "munge", "slurmdbd", "mariadb-server"]
@@ -721,12 +723,16 @@ def announce(config, message: str) -> None:
 
 @pytest.fixture(scope="session", name="slurm_cluster")
 def slurm_cluster_fixture(request):
-    """A running one-node cluster (session-wide); skipped with the reason where it cannot run.
+    """A running one-node cluster (session-wide); skipped with the reason where it cannot run
+    (a failure under CI=true, where a skip would pass unseen).
 
     Every daemon it started is stopped at the end of the session, by PID, whatever happened."""
     reason = unavailable_reason()
-    if reason:
-        pytest.skip(f"no local Slurm cluster: {reason}")
+    require(
+        not reason,
+        f"no local Slurm cluster: {reason}. It needs Linux, root and apt-get: the fixture "
+        f"installs the Debian packages {' '.join(PACKAGES)} itself",
+    )
     install_seconds = install()
     cluster = SlurmCluster(Path(tempfile.mkdtemp(prefix="slurm-cluster-")))
     cluster.timings["install"] = install_seconds

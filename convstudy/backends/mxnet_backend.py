@@ -92,8 +92,13 @@ class MXNetBackend(Backend):
     # --- the network -------------------------------------------------------------------------
 
     def build(self, spec, input_shape, state):
-        net = self.mx.gluon.nn.HybridSequential()
-        for block in self._blocks_of(spec, input_shape):
+        # A fixed prefix, and the layers named inside it: their names (the Trainer orders the
+        # optimizer state by them) are then the same in every process, however many networks it
+        # built before, so a checkpoint's momentum goes back to the weights it belongs to.
+        net = self.mx.gluon.nn.HybridSequential(prefix="net_")
+        with net.name_scope():
+            blocks = self._blocks_of(spec, input_shape)
+        for block in blocks:
             net.add(block)
         net.initialize(ctx=self.ctx)
         self.net = net

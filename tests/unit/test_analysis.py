@@ -976,3 +976,57 @@ def test_a_sweep_with_too_few_seeds_has_no_best_range():
     assert not table["best_range_estimable"].any()
     # Learning-rate arms: the same work per image as the baseline.
     assert list(table["same_work"]) == [False, True, True]
+
+
+def epochs_of_two_arms(losses, other_losses):
+    """Per-epoch rows of arms a and b on seeds 0 and 1, with the given training losses."""
+    rows = []
+    for arm, values in (("a", losses), ("b", other_losses)):
+        for seed in (0, 1):
+            for epoch, loss in enumerate(values, start=1):
+                rows.append(
+                    {
+                        "arm": arm,
+                        "seed": seed,
+                        "epoch": epoch,
+                        "train_loss": loss,
+                        "test_accuracy": 0.8,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+# Training losses along a run, from ln 10 at the start to a trained network's.
+LOSSES = np.array([2.302585, 1.2, 0.45, 0.05])
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [
+        np.finfo(np.float32).eps,  # one float32 rounding
+        5 * np.finfo(np.float32).eps,
+        # An epoch's loss summed over its batches in another order in float32, or on another
+        # number of threads: a few parts in a million.
+        3e-6,
+    ],
+)
+def test_losses_apart_by_float_rounding_are_trained_identically(relative):
+    epochs = epochs_of_two_arms(LOSSES, LOSSES * (1 + relative))
+    same, loss, _ = analysis.trained_identically(epochs, "a", "b")
+    assert same, f"losses {relative:.1e} apart in relative terms must count as identical"
+    assert loss == pytest.approx(LOSSES[0] * relative, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "relative, epoch",
+    [
+        (1e-3, 0),  # the smallest difference a changed setting makes after a few steps
+        (1e-4, 3),  # one late epoch apart by a part in ten thousand: another computation
+    ],
+)
+def test_losses_apart_by_a_small_real_amount_are_not_identical(relative, epoch):
+    other = LOSSES.copy()
+    other[epoch] *= 1 + relative
+    same, loss, _ = analysis.trained_identically(epochs_of_two_arms(LOSSES, other), "a", "b")
+    assert not same, f"losses {relative:.0e} apart in relative terms are a real difference"
+    assert loss == pytest.approx(LOSSES[epoch] * relative, rel=1e-6)
