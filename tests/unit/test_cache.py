@@ -98,15 +98,15 @@ def test_an_unknown_task_is_named_with_the_known_ones():
         cache.task("svhn")
 
 
-def test_a_truncated_cache_is_called_damaged_saying_to_delete_it(tmp_path):
+def test_a_truncated_cache_is_called_damaged_saying_it_is_rebuilt(tmp_path):
     _, content = idx_content()
     path = tmp_path / "mnist.npz"
     cache.write_atomic_npz(path, cache.arrays_from_content(MNIST, content))
     path.write_bytes(path.read_bytes()[:-100])
     assert cache.cache_problem(path)
     error = cache.damaged_cache(path, "cut short")
-    assert str(error).startswith(f"{path}: the cached dataset is damaged (cut short). Delete it")
-    assert str(error).endswith(f"(rm {path}) and run again; it is rebuilt from its sources.")
+    assert str(error).startswith(f"{path}: the cached dataset is damaged (cut short). Run again")
+    assert str(error).endswith("(datasets.mnist in config.yaml) before any job reads it.")
 
 
 @pytest.mark.parametrize(
