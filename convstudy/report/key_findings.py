@@ -22,18 +22,25 @@ def points(value: float) -> str:
     return f"{value * 100:+.1f} points"
 
 
+def q_text(q: float) -> str:
+    return "q < 0.001" if q < 0.001 else f"q {q:.3f}"
+
+
 def _interval(row) -> str:
     name = "paired 95% CI" if row["interval"] == stats.PAIRED else "Welch 95% CI"
     return f"{name} {row['ci_low'] * 100:+.1f} to {row['ci_high'] * 100:+.1f}"
 
 
-def _pair(row, names: dict[str, str]) -> str:
-    return f"{arm_name(row)} against {names.get(row['baseline_arm'], row['baseline_arm'])}"
+def _pair(row, names: dict[tuple[str, str], str]) -> str:
+    baseline = names.get((row["comparison"], row["baseline_arm"]), row["baseline_arm"])
+    return f"{arm_name(row)} against {baseline}"
 
 
-def _baseline_names(summary: pd.DataFrame) -> dict[str, str]:
-    baselines = summary[summary["role"] == "baseline"].drop_duplicates("arm")
-    return {row["arm"]: arm_name(row) for _, row in baselines.iterrows()}
+def _baseline_names(summary: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """Each comparison's baseline, named as in that comparison ('base (max pooling)' where
+    pooling is what varies, 'LeNet, MXNet' where the framework is)."""
+    baselines = summary[summary["role"] == "baseline"]
+    return {(row["comparison"], row["arm"]): arm_name(row) for _, row in baselines.iterrows()}
 
 
 def _titles(summary: pd.DataFrame, titles: dict[str, str], comparisons) -> str:
@@ -53,10 +60,14 @@ def accuracy_findings(summary: pd.DataFrame, titles: dict[str, str]) -> list[str
     unclear = tested[~tested["verdict"].isin(CLEAR)]
     sentences = []
     for _, row in clear.iterrows():
-        where = "references" if row["role"] == "reference" else titles.get(row["comparison"], "")
+        where = (
+            "the textbook's settings"
+            if row["role"] == "reference"
+            else titles.get(row["comparison"], "")
+        )
         sentences.append(
             f"{_pair(row, names)}: test accuracy {points(row['difference'])} "
-            f"({_interval(row)}; {count(int(row['seeds']), 'seed')}; q {row['q_value']:.3f})"
+            f"({_interval(row)}; {count(int(row['seeds']), 'seed')}; {q_text(row['q_value'])})"
             + (f", {where}." if where else ".")
         )
     if not chance.empty:
@@ -100,10 +111,11 @@ def speed_findings(summary: pd.DataFrame) -> list[str]:
     # A pair timed in several comparisons' jobs is stated once, from the first.
     clear = clear.drop_duplicates(["baseline_arm", "arm"])
     sentences = [
-        f"{_pair(row, names)}: trains {row['speed_ratio']:.2f}x as fast (95% interval "
+        f"{_pair(row, names)}: trains {verdicts[index]}, {row['speed_ratio']:.2f}x as fast "
+        "(95% interval "
         f"{row['speed_ratio_low']:.2f} to {row['speed_ratio_high']:.2f} over "
         f"{count(int(row['passes']), 'round')}, timed alone)."
-        for _, row in clear.iterrows()
+        for index, row in clear.iterrows()
     ]
     sentences.append(
         f"Speed: {count(len(timed), 'speed ratio')} tested; "
