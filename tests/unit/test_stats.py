@@ -287,3 +287,50 @@ def test_an_interval_inside_the_bounds_is_untouched_and_only_one_side_is_clipped
     assert 0 < tight.detectable < 1 and not tight.undetectable
     with pytest.raises(ValueError, match="include zero"):
         stats.paired_difference([0.1, 0.2, 0.3], [0.2, 0.3, 0.5], bounds=(0.1, 1.0))
+
+
+def test_two_values_have_a_spread_and_none_is_an_error():
+    assert stats.summarize([1.0, 3.0]).std == pytest.approx(math.sqrt(2))
+    assert math.isnan(stats.summarize([1.0]).std)
+    with pytest.raises(ValueError, match="^no values to summarize$"):
+        stats.summarize([])
+
+
+@pytest.mark.parametrize("bounds", [(0.1, 1.0), (-1.0, -0.1)])
+def test_bounds_that_exclude_zero_are_refused_by_every_interval(bounds):
+    for difference in (stats.paired_difference, stats.welch_difference):
+        with pytest.raises(ValueError, match="bounds of a difference must include zero"):
+            difference([0.5, 0.6, 0.7], [0.6, 0.7, 0.8], bounds=bounds)
+    # Zero at either end is allowed.
+    stats.welch_difference([0.5, 0.6, 0.7], [0.6, 0.7, 0.9], bounds=(0.0, 1.0))
+    stats.welch_difference([0.5, 0.6, 0.7], [0.6, 0.7, 0.9], bounds=(-1.0, 0.0))
+
+
+def test_unpaired_arms_get_a_welch_interval_within_the_accuracy_bounds():
+    # Seeds 0-2 against seeds 3-5, spread so wide the unbounded interval passes both bounds;
+    # with asymmetric bounds each side is clipped to its own bound.
+    baseline, arm = {0: 0.0, 1: 1.0, 2: 0.0}, {3: 1.0, 4: 0.0, 5: 1.0}
+    unbounded = stats.compare(baseline, arm)
+    assert unbounded.interval == stats.WELCH and unbounded.low < -0.5 and unbounded.high > 0.9
+    bounded = stats.compare(baseline, arm, bounds=(-0.5, 0.9))
+    assert (bounded.low, bounded.high) == (-0.5, 0.9)
+    assert bounded == stats.welch_difference([0.0, 1.0, 0.0], [1.0, 0.0, 1.0], bounds=(-0.5, 0.9))
+
+
+def test_intervals_left_out_are_nan_not_missing():
+    identical = stats.identical_difference([0.5, 0.7], [0.5, 0.8])
+    assert identical.difference == pytest.approx(0.05)
+    assert identical.per_seed == pytest.approx((0.0, 0.1))
+    for result in (
+        identical,
+        stats.too_few_seeds(0.1),
+        stats.welch_difference([0.5, 0.5, 0.5], [0.6, 0.6, 0.6]),
+    ):
+        assert all(
+            math.isnan(value)
+            for value in (result.low, result.high, result.degrees_of_freedom, result.detectable)
+        ), result
+    # Paired arms with no spread keep their degrees of freedom (seeds - 1), not the interval.
+    same_steps = stats.paired_difference([0.5, 0.6, 0.7], [0.6, 0.7, 0.8])
+    assert same_steps.interval == stats.NOT_ESTIMABLE and same_steps.degrees_of_freedom == 2
+    assert math.isnan(same_steps.low) and math.isnan(same_steps.high)
