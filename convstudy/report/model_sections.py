@@ -3,8 +3,8 @@ comparison with its sentences, the learning-rate sweep and the width sweeps."""
 
 import pandas as pd
 
+import convstudy.report.arms as arms
 from convstudy import models, stats
-from convstudy.report import arms
 from convstudy.report.arms import describe, difference_text, pairing, seeds_text
 from convstudy.report.page import Page, findings_block, heading, notice
 from convstudy.report.wording import mean_std, plain_name, plain_setting

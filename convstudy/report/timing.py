@@ -5,8 +5,8 @@ import math
 
 import pandas as pd
 
+import convstudy.report.arms as arms
 from convstudy import analysis, stats
-from convstudy.report import arms
 from convstudy.report.arms import describe, difference_text, speed_cell, speed_text
 from convstudy.report.page import Page, findings_block, heading
 from convstudy.report.wording import count, plain_name
