@@ -5,22 +5,20 @@ from pathlib import Path
 
 import jinja2
 
+import convstudy.report.conv1x1 as conv1x1
+import convstudy.report.conv_shapes as conv_shapes
+import convstudy.report.edges as edges
+import convstudy.report.environment as environment
+import convstudy.report.glossary as glossary
+import convstudy.report.key_findings as key_findings
+import convstudy.report.model_sections as model_sections
+import convstudy.report.overview as overview
+import convstudy.report.references as references
+import convstudy.report.runs as runs
+import convstudy.report.showcase as showcase
+import convstudy.report.timing as timing
 from convstudy import outline
 from convstudy.atomic import write_text
-from convstudy.report import (
-    conv1x1,
-    conv_shapes,
-    edges,
-    environment,
-    glossary,
-    key_findings,
-    model_sections,
-    overview,
-    references,
-    runs,
-    showcase,
-    timing,
-)
 from convstudy.report.links import Linker
 from convstudy.report.page import Page
 
