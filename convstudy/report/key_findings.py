@@ -15,6 +15,8 @@ INTRODUCTION = ""
 # The interval names that make a tested difference (anything else is not estimable here).
 ESTIMATED = (stats.PAIRED, stats.WELCH)
 CLEAR = (stats.HIGHER, stats.LOWER)
+# Past this many arms that did not train, the key findings give their number, not their names.
+MAX_LISTED = 5
 
 
 def points(value: float) -> str:
@@ -134,6 +136,11 @@ def not_trained(summary: pd.DataFrame) -> list[str]:
     stuck = summary[summary["at_chance_seeds"].fillna(0) > 0].drop_duplicates("arm")
     if stuck.empty:
         return []
+    if len(stuck) > MAX_LISTED:
+        return [
+            f"{count(len(stuck), 'arm')} did not train on some seeds (training loss stayed at "
+            "that of a uniform guess, accuracy at chance); each comparison names its own."
+        ]
     return [
         "Did not train (training loss stayed at that of a uniform guess, accuracy at chance) on "
         "some seeds: "
