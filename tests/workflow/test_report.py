@@ -113,7 +113,7 @@ def test_the_default_target_ends_in_a_report_of_every_section_and_figure(quick_s
     key_findings = text[text.index("<h2>Key findings</h2>") : text.index("<h2>1. Edge")]
     assert "This build used the quick preset" in key_findings
     assert "states no finding" in key_findings
-    assert not re.search(r"95% CI -?\d", text) and "too few seeds for an interval" in text
+    assert not re.search(r"95% CI [-+]?\d", text) and "too few seeds for an interval" in text
     assert '<dl class="glossary">' in text
     # Every comparison states how its intervals were computed, and every time is from alone.
     summary = pd.read_csv(results / "tables" / "comparisons.csv")
