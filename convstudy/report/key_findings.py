@@ -6,6 +6,7 @@ have seen. A build whose seeds cannot support any interval says so and states no
 
 import pandas as pd
 
+import convstudy.report.arms as arms
 from convstudy import analysis, stats
 from convstudy.report.page import Page, findings_block
 from convstudy.report.wording import arm_name, count, plain_name
@@ -174,10 +175,7 @@ def quick_notice(plan: dict, summary: pd.DataFrame) -> str:
 
 
 def blocks(plan: dict, page: Page) -> list[dict]:
-    try:
-        summary = pd.read_csv(plan["comparisons_table"]["path"])
-    except pd.errors.EmptyDataError:  # no comparison could run here
-        summary = pd.DataFrame()
+    summary = arms.joined_table(plan)
     titles = {entry["name"]: entry["title"] for entry in plan["comparisons"]}
     sentences = []
     estimated = summary[summary["interval"].isin(ESTIMATED)] if len(summary) else pd.DataFrame()

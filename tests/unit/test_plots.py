@@ -6,6 +6,7 @@ import pytest
 from PIL import Image
 
 from convstudy import analysis, plots
+from convstudy.data import catalog
 from convstudy.plots import confusion as confusion_plots
 from convstudy.plots import curves, sweep, timing, width
 from tests.unit.test_analysis import fake_metrics, fake_timing
@@ -162,18 +163,7 @@ def time_breakdown_table():
     return analysis.time_breakdown_table(analysis.timings_table(timings))
 
 
-FASHION = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-]
+FASHION = list(catalog.FASHION_MNIST.class_names)
 
 
 def confusion_counts(classes=10, seed=0):
