@@ -48,6 +48,8 @@ class Dense:
     units: int
 
     def output_shape(self, shape: Shape) -> Shape:
+        if len(shape) != 1:
+            raise ShapeError(f"a Dense layer needs features, got shape {shape}; Flatten first")
         return (self.units,)
 
     def parameters(self, shape: Shape) -> int:
@@ -87,19 +89,47 @@ class Activation:
 
 @dataclass(frozen=True)
 class Pool:
+    """Max or average pooling over size x size windows. padding (each side, at most half the
+    window, as PyTorch allows) is never a maximum, and an average counts it as zeros: its
+    windows are divided by size**2 throughout (count_include_pad, both frameworks' default)."""
+
     kind: str  # max | avg
     size: int
     stride: int
+    padding: int = 0
 
     def output_shape(self, shape: Shape) -> Shape:
-        size = partial(pool_output_size, window=self.size, stride=self.stride)
+        if not 0 <= self.padding <= self.size // 2:
+            raise ShapeError(
+                f"a pool's padding must be 0 to half its window ({self.size // 2}), "
+                f"got {self.padding}"
+            )
+        size = partial(pool_output_size, window=self.size, stride=self.stride, padding=self.padding)
         return (shape[0], size(shape[1]), size(shape[2]))
 
     def parameters(self, shape: Shape) -> int:
         return 0
 
     def describe(self) -> str:
-        return f"{self.kind.capitalize()}Pool {self.size}x{self.size}, stride {self.stride}"
+        text = f"{self.kind.capitalize()}Pool {self.size}x{self.size}, stride {self.stride}"
+        return text + (f", pad {self.padding}" if self.padding else "")
+
+
+@dataclass(frozen=True)
+class GlobalAvgPool:
+    """The mean of each channel's whole feature map: channels x 1 x 1 (a Flatten then gives
+    the channels as features, as in d2l's ResNet)."""
+
+    def output_shape(self, shape: Shape) -> Shape:
+        if len(shape) != 3:
+            raise ShapeError(f"global average pooling needs feature maps, got shape {shape}")
+        return (shape[0], 1, 1)
+
+    def parameters(self, shape: Shape) -> int:
+        return 0
+
+    def describe(self) -> str:
+        return "GlobalAvgPool"
 
 
 @dataclass(frozen=True)
@@ -130,24 +160,42 @@ class Dropout:
 
 @dataclass(frozen=True)
 class Residual:
-    """body(x) + x: the body must give back the shape it was given."""
+    """body(x) + x, or body(x) + shortcut(x) with a shortcut convolution (d2l's Residual with
+    use_1x1conv=True: a 1x1 convolution, with the body's stride, that gives x the body's
+    channels and size). Without a shortcut the body must give back the shape it was given;
+    with one, the shortcut must give the body's shape."""
 
     body: tuple
+    shortcut: Conv | None = None
 
     def output_shape(self, shape: Shape) -> Shape:
         result = layer_shapes(list(self.body), shape)[-1]
-        if result != shape:
-            raise ShapeError(f"a residual body turns {shape} into {result}; it must keep it")
-        return shape
+        if self.shortcut is None:
+            if result != shape:
+                raise ShapeError(
+                    f"a residual body turns {shape} into {result}; it must keep it, or the "
+                    "block needs a shortcut convolution giving that shape"
+                )
+            return shape
+        added = self.shortcut.output_shape(shape)
+        if added != result:
+            raise ShapeError(
+                f"a residual body turns {shape} into {result} but its shortcut "
+                f"({self.shortcut.describe()}) into {added}; they must agree"
+            )
+        return result
 
     def parameters(self, shape: Shape) -> int:
-        return parameter_count(list(self.body), shape)
+        shortcut = 0 if self.shortcut is None else self.shortcut.parameters(shape)
+        return parameter_count(list(self.body), shape) + shortcut
 
     def describe(self) -> str:
-        return "Residual (" + "; ".join(layer.describe() for layer in self.body) + ") + input"
+        body = "Residual (" + "; ".join(layer.describe() for layer in self.body) + ")"
+        added = "input" if self.shortcut is None else f"({self.shortcut.describe()})"
+        return f"{body} + {added}"
 
 
-Layer = Conv | Dense | BatchNorm | Activation | Pool | Flatten | Dropout | Residual
+Layer = Conv | Dense | BatchNorm | Activation | Pool | GlobalAvgPool | Flatten | Dropout | Residual
 
 
 def scaled(width: int, multiplier: float) -> int:
@@ -155,11 +203,14 @@ def scaled(width: int, multiplier: float) -> int:
 
 
 def layer_shapes(spec: list[Layer], input_shape: Shape) -> list[Shape]:
-    """The output shape (without batch) of each layer; raises ShapeError where it vanishes."""
+    """The output shape (without batch) of each layer; raises ShapeError where it vanishes or
+    where a layer does not fit the one before it."""
     shape, shapes = tuple(input_shape), []
     for index, layer in enumerate(spec):
         try:
             shape = tuple(layer.output_shape(shape))
+        except ShapeError as error:  # the layers do not fit together, whatever the input size
+            raise ShapeError(f"layer {index} ({layer.describe()}): {error}") from None
         except ValueError as error:
             raise ShapeError(
                 f"layer {index} ({layer}) gets a {'x'.join(map(str, shape[1:]))} input: "
@@ -191,11 +242,14 @@ def layer_table(spec: list[Layer], input_shape: Shape) -> list[dict]:
 
 def walk(spec: list[Layer], input_shape: Shape) -> Iterator[tuple[Layer, Shape]]:
     """Every layer with the shape it is given, in order, the bodies of residual layers
-    included (the order in which weights are listed: initial_state, backends' state)."""
+    included, each followed by its shortcut convolution (the order in which weights are
+    listed: initial_state, backends' state)."""
     shape = tuple(input_shape)
     for layer, out_shape in zip(spec, layer_shapes(spec, input_shape), strict=True):
         if isinstance(layer, Residual):
             yield from walk(list(layer.body), shape)
+            if layer.shortcut is not None:
+                yield layer.shortcut, shape
         else:
             yield layer, shape
         shape = out_shape

@@ -15,6 +15,7 @@ from convstudy.network import (
     Dense,
     Dropout,
     Flatten,
+    GlobalAvgPool,
     Pool,
     Residual,
     layer_shapes,
@@ -58,16 +59,18 @@ def _gpu_problem(mx) -> str | None:
 
 @cache
 def _residual_block_class(mx):
-    """A gluon block computing body(x) + x (defined once MXNet is imported)."""
+    """A gluon block computing body(x) + x, or body(x) + shortcut(x) (defined once MXNet is
+    imported)."""
 
     class ResidualBlock(mx.gluon.HybridBlock):
-        def __init__(self):
+        def __init__(self, shortcut=None):
             super().__init__()
             with self.name_scope():
                 self.body = mx.gluon.nn.HybridSequential()
+            self.shortcut = shortcut
 
         def hybrid_forward(self, F, x):
-            return x + self.body(x)
+            return (x if self.shortcut is None else self.shortcut(x)) + self.body(x)
 
     return ResidualBlock
 
@@ -124,12 +127,16 @@ class MXNetBackend(Backend):
                 momentum=0.9, epsilon=1e-5, in_channels=shape[0]
             ),
             Activation: lambda layer, shape: nn.Activation(layer.function),
-            Pool: lambda layer, shape: {"max": nn.MaxPool2D, "avg": nn.AvgPool2D}[layer.kind](
-                pool_size=layer.size, strides=layer.stride
+            Pool: lambda layer, shape: (
+                nn.MaxPool2D(layer.size, layer.stride, layer.padding)
+                if layer.kind == "max"
+                # Padding counted as zeros in every window's mean, as torch's AvgPool2d counts it.
+                else nn.AvgPool2D(layer.size, layer.stride, layer.padding, count_include_pad=True)
             ),
+            GlobalAvgPool: lambda layer, shape: nn.GlobalAvgPool2D(),
             Flatten: lambda layer, shape: nn.Flatten(),
             Dropout: lambda layer, shape: nn.Dropout(layer.rate),
-            Residual: lambda layer, shape: self._residual(list(layer.body), shape),
+            Residual: lambda layer, shape: self._residual(layer, shape),
         }
         blocks, shape = [], tuple(input_shape)
         for layer, out_shape in zip(spec, layer_shapes(spec, input_shape), strict=True):
@@ -137,9 +144,15 @@ class MXNetBackend(Backend):
             shape = out_shape
         return blocks
 
-    def _residual(self, body, shape):
-        block = _residual_block_class(self.mx)()
-        for inner in self._blocks_of(body, shape):
+    def _residual(self, layer, shape):
+        # The body's blocks are made first and the shortcut's last, so that names (and the
+        # Trainer's order) follow network.walk.
+        body = self._blocks_of(list(layer.body), shape)
+        shortcut = None
+        if layer.shortcut is not None:
+            (shortcut,) = self._blocks_of([layer.shortcut], shape)
+        block = _residual_block_class(self.mx)(shortcut)
+        for inner in body:
             block.body.add(inner)
         return block
 
@@ -155,8 +168,10 @@ class MXNetBackend(Backend):
             if isinstance(child, nn.HybridSequential):
                 for inner in child:
                     yield from self._leaves(inner)
-            elif hasattr(child, "body") and isinstance(child.body, nn.HybridSequential):
+            elif isinstance(child, _residual_block_class(self.mx)):
                 yield from self._leaves(child.body)
+                if child.shortcut is not None:
+                    yield child.shortcut
             else:
                 yield child
 

@@ -13,6 +13,7 @@ from convstudy.network import (
     Dense,
     Dropout,
     Flatten,
+    GlobalAvgPool,
     Pool,
     Residual,
     layer_shapes,
@@ -34,14 +35,22 @@ class _ArrayDataset(torch.utils.data.Dataset):
 
 
 class _Residual(nn.Module):
-    """body(x) + x."""
+    """body(x) + x, or body(x) + shortcut(x). The shortcut is registered after the body, so
+    modules() lists its weights after the body's: network.walk's order."""
 
-    def __init__(self, body: nn.Sequential):
+    def __init__(self, body: nn.Sequential, shortcut: nn.Module | None = None):
         super().__init__()
         self.body = body
+        self.shortcut = shortcut
 
     def forward(self, x):
-        return x + self.body(x)
+        return (x if self.shortcut is None else self.shortcut(x)) + self.body(x)
+
+
+def _residual(layer: Residual, shape) -> _Residual:
+    body = nn.Sequential(*_modules(list(layer.body), shape))
+    shortcut = None if layer.shortcut is None else _BUILDERS[Conv](layer.shortcut, shape)
+    return _Residual(body, shortcut)
 
 
 def _modules(spec, input_shape) -> list[nn.Module]:
@@ -64,12 +73,16 @@ _BUILDERS = {
         shape[0], eps=1e-5, momentum=0.1
     ),
     Activation: lambda layer, shape: {"relu": nn.ReLU, "sigmoid": nn.Sigmoid}[layer.function](),
-    Pool: lambda layer, shape: {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}[layer.kind](
-        layer.size, layer.stride
+    Pool: lambda layer, shape: (
+        nn.MaxPool2d(layer.size, layer.stride, layer.padding)
+        if layer.kind == "max"
+        # Padding counted as zeros in every window's mean, as MXNet's AvgPool2D counts it.
+        else nn.AvgPool2d(layer.size, layer.stride, layer.padding, count_include_pad=True)
     ),
+    GlobalAvgPool: lambda layer, shape: nn.AdaptiveAvgPool2d((1, 1)),
     Flatten: lambda layer, shape: nn.Flatten(),
     Dropout: lambda layer, shape: nn.Dropout(layer.rate),
-    Residual: lambda layer, shape: _Residual(nn.Sequential(*_modules(list(layer.body), shape))),
+    Residual: _residual,
 }
 STATEFUL = (nn.Conv2d, nn.Linear, nn.BatchNorm1d, nn.BatchNorm2d)
 
