@@ -22,6 +22,24 @@ RUN_PATTERN = re.compile(
 
 # Keys of a variant that describe it rather than set anything.
 VARIANT_ONLY_KEYS = {"label"}
+# Settings that every run reads, whatever its model: the training loop's, the data path's and
+# the backends'. Every other setting shapes the network, and only the models whose READS name
+# it read it (convstudy.models): a variant setting it for another model is refused at load.
+TRAINING_SETTINGS = frozenset(
+    {
+        "epochs",
+        "batch_size",
+        "optimizer",
+        "lr",
+        "momentum",
+        "weight_decay",
+        "image_size",
+        "data_path",
+        "workers",
+        "hybridize",
+        "eval_batch_size",
+    }
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -142,6 +160,52 @@ def variant_label(config: dict, variant: str) -> str:
     return " + ".join(labels) if all(labels) else variant
 
 
+def _reads(model: str) -> str:
+    """What a message says a model reads: 'LeNet reads: activation, ...'."""
+    return f"{models.display_name(model)} reads: {', '.join(sorted(models.reads(model)))}"
+
+
+def _unread(model: str, values: dict) -> str | None:
+    """The first key of values (a variant's or a model's defaults) that the model does not
+    read, or None."""
+    reads = models.reads(model)
+    for key in values:
+        if key not in VARIANT_ONLY_KEYS | TRAINING_SETTINGS | reads:
+            return key
+    return None
+
+
+def unread_setting(config: dict, arm: str) -> str | None:
+    """Why an arm's variant is refused: one of its parts sets a key the arm's model does not
+    read, so the arm would train the same network as without it (and a comparison would call
+    it identical to its baseline); None when every key it sets is read. Unknown models and
+    variants are left to resolve."""
+    _, model, _, variant = parse_arm(arm, "arm")
+    if model not in config["models"] or model not in models.registry():
+        return None
+    name = models.display_name(model)
+    for part in variant.split("+"):
+        key = _unread(model, config["variants"].get(part, {}))
+        if key is None:
+            continue
+        readers = [
+            models.display_name(other)
+            for other in config["models"]
+            if other in models.registry() and key in models.reads(other)
+        ]
+        remedy = (
+            f", or use the variant only with a model that reads it ({', '.join(readers)})"
+            if readers
+            else " (no model of the study reads it)"
+        )
+        return (
+            f"variant {part!r} sets {key}, which {name} does not read ({_reads(model)}), so "
+            f"{arm} would train the same network as without it; remove {key} from the "
+            f"variant{remedy}"
+        )
+    return None
+
+
 def resolve(config: dict, run: Run) -> dict:
     """The complete settings of a run; raises ConfigError naming any bad value."""
     where = f"run {run.path}"
@@ -174,6 +238,9 @@ def resolve(config: dict, run: Run) -> dict:
         settings.update(
             {k: v for k, v in config["variants"][part].items() if k not in VARIANT_ONLY_KEYS}
         )
+    problem = unread_setting(config, run.arm)
+    if problem:
+        raise ConfigError(problem)  # it names the arm
     scale = config["scale"]
     for key in ("epochs", "train_limit", "test_limit"):
         if scale.get(key) is not None:
@@ -246,17 +313,37 @@ def check_comparison(config: dict, name: str, resolved: dict[Run, dict]) -> None
 
 
 def check_models(config: dict) -> None:
-    """Every model listed under models: has its module, convstudy/models/<name>.py."""
+    """Every model listed under models: has its module, convstudy/models/<name>.py, and its
+    own defaults set only settings it reads."""
     for name in config["models"]:
         try:
             models.get(name)
         except ValueError as error:
             raise ConfigError(f"models.{name}: {error}") from None
+        key = _unread(name, config["models"][name] or {})
+        if key is not None:
+            raise ConfigError(
+                f"models.{name}: sets {key}, which {models.display_name(name)} does not read "
+                f"({_reads(name)}); remove it"
+            )
+
+
+def check_reads(config: dict) -> None:
+    """Every arm of every comparison sets, through its variant, only settings its model reads
+    (or that every run reads): a variant its model ignores would be an arm identical to its
+    baseline."""
+    for name, comparison in config["comparisons"].items():
+        for arm in list(comparison["runs"]) + references(comparison):
+            parse_arm(arm, f"comparisons.{name}")
+            problem = unread_setting(config, arm)
+            if problem:
+                raise ConfigError(f"comparisons.{name}: {problem}")
 
 
 def check_all(config: dict) -> dict[Run, dict]:
     """Resolve every declared run and check every comparison (raising on the first bad one)."""
     check_models(config)
+    check_reads(config)
     resolved = {run: resolve(config, run) for run in declared_runs(config)}
     for name in config["comparisons"]:
         check_comparison(config, name, resolved)

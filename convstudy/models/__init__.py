@@ -2,11 +2,21 @@
 
 A model is a module in this package, named as the model (convstudy/models/<name>.py), with
   build(num_classes, settings) -> list of layers (convstudy.network)
+  NAME       how messages name it, e.g. "LeNet"
   SECTION    the report section its comparisons belong to (convstudy.outline)
   RESOURCES  what one training run needs: {"mem_mb": ..., "runtime": minutes}
+  READS      the settings keys build reads (a frozenset), e.g. {"activation", "width"}
 and a docstring whose first line describes it. Listing the name under models: in config.yaml
-puts it in the study: its runs become targets, with wildcard constraints, resources and labels
-all taken from here.
+puts it in the study: the runs its comparisons declare become targets, their jobs' resources
+come from RESOURCES and the comparisons' report section from SECTION. (How the report names a
+variant is the variant's own label, in config.yaml.)
+
+READS is what the config is checked against when the workflow loads. The settings every run
+reads, whatever its model, are convstudy.settings.TRAINING_SETTINGS (lr, batch_size,
+image_size, ...); every other setting shapes the network and means something only to the
+models that read it. A variant (or a model's own defaults under models:) that sets one its
+model does not read is an error naming the model, the variant and the key: a dropout variant
+of LeNet would train the same network as its base and be reported as identical to it.
 """
 
 import importlib
@@ -35,6 +45,16 @@ def get(name: str) -> ModuleType:
             f"{', '.join(sorted(models))})"
         )
     return models[name]
+
+
+def reads(name: str) -> frozenset[str]:
+    """The settings keys the model's build reads."""
+    return frozenset(get(name).READS)
+
+
+def display_name(name: str) -> str:
+    """How messages name the model: its NAME, e.g. LeNet."""
+    return getattr(get(name), "NAME", name)
 
 
 def describe(name: str) -> str:

@@ -12,8 +12,11 @@ from convstudy.network import (
     scaled,
 )
 
+NAME = "AlexNet"  # how messages name it
 SECTION = "alexnet"  # the report section its comparisons belong to
 RESOURCES = {"mem_mb": 3000, "runtime": 240}  # one training run: memory (MB), minutes
+# The settings build reads: a variant setting any other model setting is refused.
+READS = frozenset({"activation", "pooling", "batchnorm", "width", "dropout"})
 
 
 def network(

@@ -2,8 +2,11 @@
 
 from convstudy.network import Activation, BatchNorm, Conv, Dense, Flatten, Layer, Pool, scaled
 
+NAME = "LeNet"  # how messages name it
 SECTION = "lenet"  # the report section its comparisons belong to
 RESOURCES = {"mem_mb": 1500, "runtime": 60}  # one training run: memory (MB), minutes
+# The settings build reads: a variant setting any other model setting (dropout) is refused.
+READS = frozenset({"activation", "pooling", "batchnorm", "width"})
 
 
 def network(

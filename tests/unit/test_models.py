@@ -141,3 +141,33 @@ def test_a_model_is_a_module_found_by_name():
     assert models.describe("alexnet").startswith("AlexNet as in d2l")
     with pytest.raises(ValueError, match="there is no convstudy/models/resnet.py"):
         models.get("resnet")
+
+
+class RecordingSettings(dict):
+    """Settings that remember which keys were read."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.read = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+
+@pytest.mark.parametrize("name", sorted(models.registry()))
+def test_a_model_reads_exactly_the_settings_it_declares(name):
+    # READS is what the load checks variants against: a key build reads but does not declare
+    # would be refused in a variant, one it declares but ignores would let a variant through
+    # that trains the same network as its base.
+    from tests.runs import quick_config
+
+    config = quick_config()
+    settings = RecordingSettings({**config["train"], **config["models"].get(name, {})})
+    models.build_spec(name, settings, 10)
+    assert settings.read == models.reads(name)
+    assert models.display_name(name) == models.get(name).NAME

@@ -363,3 +363,37 @@ def test_a_comparison_whose_arms_run_different_seeds_is_named_at_load(tmp_path, 
         tmp_path, "-n", "--cores", "1", "runs", config=deep_merge(config, paired)
     )
     assert "different seeds" not in result.output
+
+
+DROPOUT_VARIANT = {"dropout_half": {"label": "dropout 0.5", "dropout": 0.5}}
+
+
+def test_a_variant_its_model_does_not_read_fails_at_load_in_one_line(tmp_path, synthetic_sources):
+    # LeNet has no dropout: the arm would train the base network and be called identical to it.
+    arms = ["fashion_mnist/lenet-mxnet/base", "fashion_mnist/lenet-mxnet/dropout_half"]
+    config = {
+        "datasets": synthetic_sources,
+        "variants": DROPOUT_VARIANT,
+        "comparisons": {"lenet_dropout": {"title": "LeNet: dropout", "runs": arms}},
+    }
+    result = run_snakemake(tmp_path, "-n", "--cores", "1", config=config, check=False)
+    assert result.returncode != 0
+    errors = [line for line in result.output.splitlines() if "Config error" in line]
+    assert errors == [
+        "Config error: comparisons.lenet_dropout: variant 'dropout_half' sets dropout, which "
+        "LeNet does not read (LeNet reads: activation, batchnorm, pooling, width), so "
+        "fashion_mnist/lenet-mxnet/dropout_half would train the same network as without it; "
+        "remove dropout from the variant, or use the variant only with a model that reads it "
+        "(AlexNet)"
+    ], result.output[-2000:]
+    assert_no_traceback(result.output)
+    # Asked for by path, a run no comparison declares is refused the same way.
+    target = "results/runs/fashion_mnist/lenet-torch/dropout_half/seed0/metrics.json"
+    config = {"datasets": synthetic_sources, "variants": DROPOUT_VARIANT}
+    result = run_snakemake(tmp_path, "-n", "--cores", "1", target, config=config, check=False)
+    assert result.returncode != 0
+    assert (
+        "Target error: variant 'dropout_half' sets dropout, which LeNet does not read"
+        in result.output
+    ), result.output[-2000:]
+    assert_no_traceback(result.output)
