@@ -73,20 +73,25 @@ IDENTITY_KEYS = {
     "device",
     "cpu_fallback",
 }
+# The settings columns of runs.csv, in this order; any other setting a run records follows them
+# (sorted), so that every setting that can tell two runs apart is a column.
 SETTING_COLUMNS = [
     "epochs",
     "batch_size",
     "optimizer",
     "lr",
     "momentum",
+    "weight_decay",
     "activation",
     "pooling",
     "batchnorm",
     "width",
+    "dropout",
     "image_size",
     "data_path",
     "workers",
     "hybridize",
+    "eval_batch_size",
     "train_limit",
     "test_limit",
 ]
@@ -183,6 +188,9 @@ def runs_table(all_metrics: Sequence[dict]) -> pd.DataFrame:
             "device": metrics["device"],
             "threads": settings["threads"],
         }
+        # Settings not listed above (a new one, or cpu_fallback) get a column of their own;
+        # the requested device is left to the device the run used.
+        row.update({key: settings[key] for key in sorted(settings) if key not in row})
         rows.append(row)
     if not rows:
         raise ValueError("no runs to tabulate")

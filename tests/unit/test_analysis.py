@@ -155,6 +155,27 @@ def test_runs_table_takes_the_median_epoch_and_splits_its_time():
     assert len(epochs) == 18 and set(epochs["epoch"]) == {1, 2}
 
 
+def test_every_setting_that_differs_between_runs_is_a_column_of_the_runs_table():
+    # The settings of two runs of the declared study, as their metrics.json record them: every
+    # key that tells them apart (dropout and weight decay included, and a setting the table
+    # does not know yet) is a column.
+    config = quick_config()
+    metrics = []
+    for seed, arm in enumerate([BASE, "fashion_mnist/alexnet-torch/full_size"]):
+        run = run_settings.Run(*run_settings.parse_arm(arm, "test"), seed)
+        resolved = run_settings.resolve(config, run)
+        own = {k: v for k, v in resolved.items() if k not in analysis.IDENTITY_KEYS}
+        changed = {"dropout": 0.25 * (seed + 1), "weight_decay": 1e-4 * seed, "new_knob": seed}
+        metrics.append(fake_metrics(arm, seed, 0.8, **{**own, **changed}))
+    first, second = (m["settings"] for m in metrics)
+    differing = {key for key in first.keys() | second.keys() if first.get(key) != second.get(key)}
+    assert {"dropout", "weight_decay", "new_knob", "lr", "image_size", "model"} <= differing
+    runs = analysis.runs_table(metrics)
+    assert differing <= set(runs.columns)
+    row = runs[runs["arm"] == BASE].iloc[0]
+    assert (row["dropout"], row["weight_decay"], row["new_knob"]) == (0.25, 0.0, 0)
+
+
 def pooling_timings():
     return [
         fake_timing(BASE, (1000.0, 1100.0, 1050.0)),
