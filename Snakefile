@@ -23,6 +23,8 @@ include: "rules/common/datasets.smk"
 include: "rules/common/runs.smk"
 include: "rules/common/analysis.smk"
 include: "rules/common/report.smk"
+include: "rules/common/edges.smk"
+include: "rules/common/cost.smk"
 include: "rules/datasets.smk"
 include: "rules/runs.smk"
 include: "rules/edges.smk"
@@ -30,11 +32,13 @@ include: "rules/conv_shapes.smk"
 include: "rules/conv1x1.smk"
 include: "rules/analysis.smk"
 include: "rules/report.smk"
+include: "rules/cost.smk"
 
 
 rule all:
     default_target: True
     input:
+        rules.estimate_build.output,
         available_datasets,
         rules.section_edges.input,
         rules.section_conv_shapes.input,
@@ -42,11 +46,13 @@ rule all:
         rules.report.output,
 
 
-# Before any job runs: damaged dataset caches are rebuilt from their sources, and the records of
-# finished runs that Snakemake has recorded since are removed; and again for the latter at the end.
+# Before any job runs: damaged dataset caches are rebuilt from their sources, the records of
+# finished runs that Snakemake has recorded since are removed (and again at the end), and a
+# resumed build says how far it is.
 onstart:
     repair_damaged_caches()
     clear_finished_checkpoints()
+    say_progress()
 
 
 onsuccess:

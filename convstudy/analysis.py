@@ -126,9 +126,20 @@ def read_json(paths: Sequence[str | Path]) -> list[dict]:
 
 
 def job_timings(data) -> list[dict]:
-    """The per-arm timings one timing job wrote: an arm's own job one, a comparison's job a list
-    (convstudy.speed)."""
+    """The per-arm timings one timing job wrote: a comparison's job a list (convstudy.speed), an
+    estimate one."""
     return data if isinstance(data, list) else [data]
+
+
+def arm_timings(jobs: Sequence) -> list[dict]:
+    """Each arm's timing once, from the first timing job (in the order given) that timed it: an
+    arm in several comparisons is timed in each, beside that comparison's other arms, and "where
+    the time goes" needs it once."""
+    first = {}
+    for data in jobs:
+        for timing in job_timings(data):
+            first.setdefault(timing["arm"], timing)
+    return list(first.values())
 
 
 def arm_of(metrics: dict) -> str:

@@ -3,13 +3,14 @@ its figures (convstudy.plots) and write them, atomically. One function per rule;
 scripts only pass Snakemake's input, output and params through.
 """
 
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from convstudy import activations, analysis, confusion, kernels, models, network
+from convstudy import activations, analysis, confusion, cost, kernels, models, network
 from convstudy.atomic import save_figure, write_table, write_text
 from convstudy.data.cache import TASKS, load_classes
 from convstudy.environment import environment_table, library_versions
@@ -45,7 +46,7 @@ def aggregate(
     comparisons' tables (name -> CSV, as rule comparison wrote them) joined in a fourth."""
     all_metrics = analysis.read_json(metrics_paths)
     runs, epochs = analysis.runs_table(all_metrics), analysis.epochs_table(all_metrics)
-    timings = analysis.timings_table(analysis.read_json(timing_paths))
+    timings = analysis.timings_table(analysis.arm_timings(analysis.read_json(timing_paths)))
     log(f"{len(runs)} runs of {runs['arm'].nunique()} arms, {len(timings)} arms timed alone")
     # Joined, not recomputed: each comparison's numbers are computed once, by its own rule.
     tables = [pd.read_csv(path).assign(comparison=name) for name, path in comparison_tables.items()]
@@ -99,7 +100,8 @@ def time_breakdown(
     timing_paths: Sequence[str | Path], table_csv, table_markdown, figure_path, log: Log = print
 ) -> pd.DataFrame:
     """Where training time goes, every arm timed alone."""
-    table = analysis.time_breakdown_table(analysis.timings_table(analysis.read_json(timing_paths)))
+    timings = analysis.arm_timings(analysis.read_json(timing_paths))
+    table = analysis.time_breakdown_table(analysis.timings_table(timings))
     log(f"{len(table)} arms timed alone")
     save_figure(timing.time_breakdown_figure(table), figure_path)
     write_tables(table, table_csv, table_markdown)
@@ -126,20 +128,36 @@ def environment(
     metrics_paths: Sequence[str | Path],
     timing_paths: Sequence[str | Path],
     conditions: dict,
+    costed_jobs: Sequence[dict],
+    estimate_path: str | Path | None,
     table_csv,
+    cost_csv,
     log: Log = print,
 ) -> pd.DataFrame:
-    """The conditions of this build, as a table of (item, value)."""
+    """The conditions of this build, as a table of (item, value), and what its jobs cost (from
+    their benchmark files: costed_jobs {rule, kind, benchmark}) beside the estimate made before
+    they ran, as a second table."""
+    timing_jobs = [analysis.job_timings(data) for data in analysis.read_json(timing_paths)]
+    estimate = json.loads(Path(estimate_path).read_text()) if estimate_path else None
+    # The cores this build was given: what its timing jobs reserved (every core), else what the
+    # estimate laid the build out on.
+    reserved = [int(t["cores_reserved"]) for job in timing_jobs for t in job]
+    cores = max(reserved) if reserved else (estimate["cores"] if estimate else 1)
+    actual = cost.actual_costs([(j["rule"], j["kind"], j["benchmark"]) for j in costed_jobs])
     rows = environment_table(
         analysis.read_json(metrics_paths),
-        [analysis.job_timings(data) for data in analysis.read_json(timing_paths)],
+        timing_jobs,
         conditions,
         library_versions(),
+        cost.build_totals(actual, estimate, cores),
     )
     table = pd.DataFrame(rows)
     for row in rows:
         log(f"{row['item']}: {row['value']}")
     write_table(table, table_csv)
+    write_table(
+        pd.DataFrame(cost.cost_rows(actual, estimate, cores), columns=cost.COST_COLUMNS), cost_csv
+    )
     return table
 
 

@@ -12,6 +12,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from convstudy.cost import duration
+
 # The libraries whose versions the report states, in this order.
 LIBRARIES = (
     "mxnet",
@@ -132,19 +134,17 @@ def most_at_once(intervals) -> int:
     return peak
 
 
-def _duration(seconds: float) -> str:
-    minutes = round(seconds / 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
-
-
 def _seed_list(seeds: list[int]) -> str:
     if seeds and seeds == list(range(seeds[0], seeds[-1] + 1)) and len(seeds) > 2:
         return f"{len(seeds)} ({seeds[0]} to {seeds[-1]})"
     return f"{len(seeds)} ({', '.join(str(s) for s in seeds)})"
 
 
-def environment_table(all_metrics, timing_jobs, conditions: dict, versions: dict) -> list[dict]:
-    """Rows of (item, value): where and how this build's runs and timings were measured.
+def environment_table(
+    all_metrics, timing_jobs, conditions: dict, versions: dict, totals: dict | None = None
+) -> list[dict]:
+    """Rows of (item, value): where and how this build's runs and timings were measured, and
+    what its jobs cost (totals: convstudy.cost.build_totals).
     timing_jobs: per timing job, the per-arm timings it wrote (one, or a comparison's arms)."""
     all_timings = [timing for job in timing_jobs for timing in job]
     recorded = [m for m in all_metrics if "machine" in m] + all_timings
@@ -208,10 +208,28 @@ def environment_table(all_metrics, timing_jobs, conditions: dict, versions: dict
         rows.append(
             (
                 "Wall time of training and timing",
-                f"{_duration(last - first)}: first job started "
+                f"{duration(last - first)}: first job started "
                 f"{time.strftime(stamp, time.localtime(first))}, last ended "
                 f"{time.strftime(stamp, time.localtime(last))} ({len(intervals)} runs, "
                 f"{len(timing_jobs)} timing jobs)",
             )
         )
+    if totals and totals["jobs"]:
+        rows.append(("Build cost", _build_cost(totals)))
     return [{"item": item, "value": str(value)} for item, value in rows]
+
+
+def _build_cost(totals: dict) -> str:
+    """The build's wall time while its jobs ran, its CPU time and CPU efficiency, and the
+    estimate made before it ran."""
+    text = (
+        f"{duration(totals['wall_seconds'])} while its {totals['jobs']} jobs ran (from their "
+        f"benchmark files), {duration(totals['cpu_seconds'])} of CPU time: a CPU efficiency of "
+        f"{totals['cpu_efficiency']:.0%} (CPU time / ({totals['cores']} cores given x wall time))"
+    )
+    if totals["estimated_wall_seconds"] is not None:
+        text += (
+            f"; estimated before the build: {duration(totals['estimated_wall_seconds'])} for the "
+            f"{totals['estimated_jobs']} jobs it had left"
+        )
+    return text

@@ -19,12 +19,13 @@ import json
 import time
 from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 
 from convstudy import backends, environment, models, network
 from convstudy.atomic import write_text
-from convstudy.data.cache import Dataset, load_task
+from convstudy.data.cache import TASKS, Dataset, load_task
 from convstudy.train import epoch_order, train_pass
 
 ALONE = "alone"
@@ -225,4 +226,98 @@ def estimate_to_file(
         log=log,
     )
     write_text(output, json.dumps(result, indent=1))
+    return result
+
+
+# --- the cost of a build, before it runs (convstudy.cost) ---
+
+
+def pass_rate(settings: dict, dataset: Dataset, images: int, log=print):
+    """What a pass of this arm costs here (a convstudy.cost.Rate): built and warmed up on one
+    batch, then a pass of one batch and a pass of `images` images, timed alone. Their line
+    separates a pass's fixed cost (a data loader's workers starting) from its cost per image."""
+    from convstudy.cost import fit_rate
+
+    batch = settings["batch_size"]
+    started = time.perf_counter()
+    arm = _Arm(settings, dataset, images, min(batch, images), log)
+    built = time.perf_counter() - started
+    large = arm.images
+    passes = []
+    for index, images in enumerate((max(1, min(batch, large // 2)), large)):
+        order = epoch_order(settings["seed"], index + 1, arm.images)[:images]
+        cpu = time.process_time()
+        seconds = train_pass(arm.backend, settings, arm.dataset, order)["seconds"]
+        cpu = time.process_time() - cpu
+        passes.append(
+            {
+                "images": images,
+                "seconds": seconds["train"],
+                "cpu_seconds": cpu,
+                "forward_seconds": seconds["forward"],
+            }
+        )
+    rate = fit_rate(*passes, setup_seconds=0.0)
+    warmup = rate.pass_seconds + arm.warmup * rate.seconds_per_image
+    rate = fit_rate(*passes, setup_seconds=built - warmup)
+    log(
+        f"{settings['run'].rsplit('/', 1)[0]}: {rate.seconds_per_image * 1000:.3f} ms per "
+        f"training image, {rate.pass_seconds:.2f} s per pass, {rate.setup_seconds:.2f} s to "
+        f"build (passes of {passes[0]['images']} and {passes[1]['images']} images)"
+    )
+    return rate
+
+
+def estimate_build_to_files(
+    planned: Sequence[dict],
+    cores: int,
+    batches: int,
+    json_path,
+    markdown_path,
+    log=print,
+) -> dict:
+    """The estimate job: what the planned jobs (convstudy.cost.job_costs) cost on this machine at
+    `cores`, from an earlier build's benchmark files where they exist, else from a short pass of
+    each computation left (pass_rate, over stand-in images of its task's shape: no dataset is
+    needed) and a process's start-up, timed here; written as JSON and markdown, and logged."""
+    from convstudy import cost
+
+    planned = [dict(job, done=Path(job["output"]).exists()) for job in planned]
+    earlier = {
+        job["benchmark"]: bench
+        for job in planned
+        if (bench := cost.read_benchmark(job["benchmark"])) is not None
+    }
+    known_arms = {cost.arm_key(j["settings"]) for j in planned if j["benchmark"] in earlier}
+    to_measure = {}  # cost key -> (settings, images of its larger pass)
+    for job in planned:
+        if job["done"] or job["benchmark"] in earlier:
+            continue
+        if job["rule"] == "train" and cost.arm_key(job["settings"]) not in known_arms:
+            settings = job["settings"]
+            to_measure.setdefault(cost.cost_key(settings), (settings, None))
+        for settings in job.get("arms", []):
+            images = job.get("images")  # an estimate job's own pass, for arms too slow for more
+            to_measure.setdefault(cost.cost_key(settings), (settings, images))
+    log(f"timing {len(to_measure)} kinds of pass, alone ({cores} cores reserved)")
+    rates = {}
+    for key, (settings, images) in to_measure.items():
+        images = images or batches * settings["batch_size"]
+        stand_in = TASKS[settings["dataset"]].stand_in(images)
+        rates[key] = pass_rate(settings, stand_in, images, log)
+    frameworks = {s["framework"] for s, _ in to_measure.values()}
+    startup = cost.measure_startup(frameworks)
+    log(
+        f"start-up of a job: {startup.base:.1f} s, and to import "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in startup.frameworks.items())
+        + f"; of a job that draws: {startup.drawing:.1f} s"
+    )
+    sizes = {name: task.sizes for name, task in TASKS.items()}
+    jobs = cost.job_costs(planned, rates, startup, earlier, sizes)
+    result = cost.summary(jobs, cores, cost.usable_cpus())
+    text = cost.markdown(result)
+    write_text(json_path, json.dumps(result, indent=1))
+    write_text(markdown_path, text)
+    for line in text.splitlines():
+        log(line)
     return result

@@ -99,7 +99,8 @@ def train(settings: dict, dataset: Dataset, files: RunFiles, log=print) -> dict:
         log(
             f"epoch {epoch + 1}/{settings['epochs']}: loss {record['train_loss']:.4f}, "
             f"train acc {record['train_accuracy']:.4f}, test acc {record['test_accuracy']:.4f}, "
-            f"{record['seconds']['total']:.1f} s, {record['images_per_second']:,.0f} images/s"
+            f"{record['seconds']['total']:.1f} s, {record['images_per_second']:,.0f} images/s, "
+            f"{time_left(history, settings['epochs'])}"
         )
         _save_checkpoint(backend, files.checkpoints, digest, history, predicted, times, files.log)
     _test_kill("last-epoch")
@@ -140,6 +141,15 @@ def train(settings: dict, dataset: Dataset, files: RunFiles, log=print) -> dict:
     _mark_finished(files, digest)
     _test_kill("outputs")
     return metrics
+
+
+def time_left(history: list[dict], epochs: int) -> str:
+    """The time this run has left, at the median pace of its epochs so far."""
+    left = epochs - len(history)
+    if left <= 0:
+        return "done"
+    seconds = left * float(np.median([h["seconds"]["total"] for h in history]))
+    return f"about {seconds / 60:.0f} min left" if seconds >= 90 else f"about {seconds:.0f} s left"
 
 
 def _test_kill(stage: str) -> None:

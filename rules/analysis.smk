@@ -34,6 +34,8 @@ rule aggregate:
         comparisons_html="results/tables/comparisons.html",
     log:
         "results/logs/analysis/aggregate.log",
+    benchmark:
+        "results/benchmarks/analysis/aggregate.tsv"
     params:
         # The comparisons whose tables are joined, in the order of comparison_tables.
         comparisons=lambda w: runnable_comparisons(),
@@ -69,6 +71,8 @@ rule comparison:
         ),
     log:
         "results/logs/analysis/comparisons/{name}.log",
+    benchmark:
+        "results/benchmarks/analysis/comparisons/{name}.tsv"
     wildcard_constraints:
         name="|".join(config["comparisons"]),
     params:
@@ -102,6 +106,8 @@ rule time_breakdown:
         ),
     log:
         "results/logs/analysis/time_breakdown.log",
+    benchmark:
+        "results/benchmarks/analysis/time_breakdown.tsv"
     threads: 1
     resources:
         mem_mb=1500,
@@ -133,6 +139,8 @@ rule width:
         ),
     log:
         "results/logs/analysis/width.log",
+    benchmark:
+        "results/benchmarks/analysis/width.tsv"
     params:
         comparisons=lambda w: {name: comparison_params(name) for name in width_comparisons()},
     threads: 1
@@ -168,6 +176,8 @@ rule activation_maps:
         ),
     log:
         "results/logs/analysis/activations/{dataset}.log",
+    benchmark:
+        "results/benchmarks/analysis/activations/{dataset}.tsv"
     wildcard_constraints:
         dataset="|".join(SHOWCASE_DATASETS),
     params:
@@ -201,6 +211,8 @@ rule confusion_matrix:
         errors="results/tables/confusion/{dataset}_classes.csv",
     log:
         "results/logs/analysis/confusion/{dataset}.log",
+    benchmark:
+        "results/benchmarks/analysis/confusion/{dataset}.tsv"
     wildcard_constraints:
         dataset="|".join(SHOWCASE_DATASETS),
     params:
@@ -225,6 +237,8 @@ rule architectures:
         ),
     log:
         "results/logs/analysis/architectures.log",
+    benchmark:
+        "results/benchmarks/analysis/architectures.tsv"
     params:
         architectures=lambda w: architecture_settings(),
     threads: 1
@@ -237,21 +251,32 @@ rule architectures:
 
 
 rule environment:
-    """The conditions of this build: machine, software, threads, jobs at once, preset, seeds,
-    and how long the training and timing jobs took."""
+    """The conditions of this build: machine, software, threads, jobs at once, preset, seeds;
+    and what its jobs cost (their benchmark files summed by rule and by model x framework x
+    dataset, beside the estimate made before they ran)."""
     input:
         metrics=all_metrics,
-        timings=all_timing_jobs,
+        timings=all_timings,
+        benchmarks=lambda w: [job["benchmark"] for job in costed_jobs()],
+        estimate=ESTIMATE,
     output:
         report(
             "results/tables/environment.csv",
             caption="../report/environment_table.rst",
             category=outline.title("environment"),
         ),
+        cost=report(
+            "results/tables/cost.csv",
+            caption="../report/cost_table.rst",
+            category=outline.title("environment"),
+        ),
     log:
         "results/logs/analysis/environment.log",
+    benchmark:
+        "results/benchmarks/analysis/environment.tsv"
     params:
         conditions=lambda w: build_conditions(),
+        costed=lambda w: costed_jobs(),
     threads: 1
     resources:
         mem_mb=1500,

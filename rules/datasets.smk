@@ -13,6 +13,8 @@ rule dataset:
         "results/datasets/{dataset}.npz",
     log:
         "results/logs/datasets/{dataset}.log",
+    benchmark:
+        "results/benchmarks/datasets/{dataset}.tsv"
     # Any name matches, so that an unknown one is named (dataset_config) rather than reported as
     # a file no rule can produce.
     wildcard_constraints:

@@ -15,6 +15,8 @@ rule report:
         "results/report.html",
     log:
         "results/logs/report.log",
+    benchmark:
+        "results/benchmarks/report.tsv"
     params:
         plan=lambda w: cached_plan(),
     threads: 1

@@ -1,8 +1,8 @@
 # The runs: a model trained on a dataset in one framework, with one variant of the settings and
 # one seed, each a target of its own; and each arm's speed, measured alone. Targets:
 #   results/runs/<dataset>/<model>-<framework>/<variant>/seed<N>/metrics.json   (runs: every one)
-#   results/timing/<dataset>/<model>-<framework>/<variant>.json                (timings: every one)
-#   results/timing/comparisons/<name>.json   (a comparison's arms, timed together in rounds)
+#   results/timing/comparisons/<name>.json   (a comparison's arms, timed together in rounds;
+#                                             timings: every comparison)
 #   results/estimates/<dataset>/<model>-<framework>/<variant>.json  (CPU time per epoch, estimated)
 # Every declared run is resolved when the workflow loads, so a bad setting fails before any job.
 
@@ -47,37 +47,9 @@ rule runs:
 
 
 # Speed measured alone: a timing job reserves every core Snakemake was given, so no other job runs
-# beside it. One job per arm says where its time goes (section 8); one job per comparison times
-# its arms together, and every speed a comparison compares comes from it. The training runs' own
-# epoch times are measured alongside other jobs.
-
-
-rule time_alone:
-    """One arm's training speed and where its time goes: passes over the same images, timed with
-    nothing else running."""
-    input:
-        dataset=arm_input,
-    output:
-        f"results/timing/{ARM}.json",
-    log:
-        f"results/logs/timing/{ARM}.log",
-    wildcard_constraints:
-        **ARM_CONSTRAINTS,
-    params:
-        settings=timing_settings,
-        # Only what the measurement uses, so that changing the CPU estimate re-times nothing.
-        timing={key: config["timing"][key] for key in ("repeats", "images", "warmup_images")},
-    # Every core: Snakemake starts no other job until this one ends (the job learns the number
-    # from its own thread count, so a later --cores does not make it rerun).
-    threads: every_core
-    resources:
-        gpu=gpu_request,
-        mem_mb=model_resource("mem_mb"),
-        runtime=30,
-    conda:
-        "../envs/environment.yaml"
-    script:
-        "../scripts/time_alone.py"
+# beside it. One job per comparison times its arms together, in rounds: every speed a comparison
+# compares, and where each arm's time goes (section 8), come from it, at one start-up (imports,
+# dataset) per comparison. The training runs' own epoch times are measured alongside other jobs.
 
 
 rule time_comparison:
@@ -90,6 +62,8 @@ rule time_comparison:
         "results/timing/comparisons/{name}.json",
     log:
         "results/logs/timing/comparisons/{name}.log",
+    benchmark:
+        "results/benchmarks/timing/comparisons/{name}.tsv"
     wildcard_constraints:
         name="|".join(config["comparisons"]),
     params:
@@ -107,9 +81,9 @@ rule time_comparison:
 
 
 rule timings:
-    """Every arm of every runnable comparison, timed alone."""
+    """Every runnable comparison's arms, timed together, comparison by comparison."""
     input:
-        lambda w: [timing_file(arm) for arm in timed_arms()],
+        all_timings,
 
 
 rule estimate_cpu_epoch:
@@ -121,6 +95,8 @@ rule estimate_cpu_epoch:
         f"results/estimates/{ARM}.json",
     log:
         f"results/logs/estimates/{ARM}.log",
+    benchmark:
+        f"results/benchmarks/estimates/{ARM}.tsv"
     wildcard_constraints:
         **ARM_CONSTRAINTS,
     params:

@@ -6,6 +6,9 @@ with rule_log(snakemake.log[0]) as log:
         snakemake.input.metrics,
         snakemake.input.timings,
         snakemake.params.conditions,
+        snakemake.params.costed,
+        snakemake.input.estimate,
         snakemake.output[0],
+        snakemake.output.cost,
         log,
     )

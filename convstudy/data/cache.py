@@ -36,15 +36,35 @@ class Task:
     label_set: str
     image_shape: tuple[int, int, int]  # channels, height, width
     num_classes: int
+    sizes: tuple[int, int]  # training and test images (the canonical files, checked by checksum)
+
+    def stand_in(self, train_images: int, seed: int = 0) -> "Dataset":
+        """Random images and labels of this task's shape (train_images of them, one test image):
+        what a pass costs does not depend on the pixels, so the cost estimate times passes over
+        these, without the dataset."""
+        rng = np.random.default_rng(seed)
+        channels, height, width = self.image_shape
+
+        def images(n):
+            return rng.integers(0, 256, size=(n, height, width, channels), dtype=np.uint8)
+
+        return Dataset(
+            name=self.name,
+            train_images=images(train_images),
+            train_labels=rng.integers(0, self.num_classes, train_images),
+            test_images=images(1),
+            test_labels=rng.integers(0, self.num_classes, 1),
+            classes=[str(label) for label in range(self.num_classes)],
+        )
 
 
 TASKS = {
     task.name: task
     for task in (
-        Task("mnist", "mnist", "class", (1, 28, 28), 10),
-        Task("fashion_mnist", "fashion_mnist", "class", (1, 28, 28), 10),
-        Task("cifar100_fine", "cifar100", "fine", (3, 32, 32), 100),
-        Task("cifar100_coarse", "cifar100", "coarse", (3, 32, 32), 20),
+        Task("mnist", "mnist", "class", (1, 28, 28), 10, (60000, 10000)),
+        Task("fashion_mnist", "fashion_mnist", "class", (1, 28, 28), 10, (60000, 10000)),
+        Task("cifar100_fine", "cifar100", "fine", (3, 32, 32), 100, (50000, 10000)),
+        Task("cifar100_coarse", "cifar100", "coarse", (3, 32, 32), 20, (50000, 10000)),
     )
 }
 

@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from convstudy.cost import duration
 from convstudy.report.page import Page, findings_block
 
 INTRODUCTION = (
@@ -24,7 +25,25 @@ def environment_findings(table: pd.DataFrame) -> list[str]:
             f"Preset {value['Preset']}; jobs at once: {value['Jobs at once']}; training and "
             f"timing took {value['Wall time of training and timing']}."
         )
+    if "Build cost" in value:
+        sentences.append(f"The whole build took {value['Build cost']}.")
     return sentences
+
+
+def cost_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The cost table (convstudy.cost.cost_rows) for a reader: durations in words."""
+    shown = table.rename(columns={"group": "By", "name": "What", "jobs": "Jobs"})
+    for column, title in (
+        ("wall_seconds", "Wall time"),
+        ("cpu_seconds", "CPU time"),
+        ("estimated_wall_seconds", "Estimated wall time"),
+        ("estimated_cpu_seconds", "Estimated CPU time"),
+    ):
+        shown[title] = [
+            "" if pd.isna(seconds) else duration(float(seconds)) for seconds in table[column]
+        ]
+        shown = shown.drop(columns=column)
+    return shown
 
 
 def blocks(plan, page: Page) -> list[dict]:
@@ -35,4 +54,14 @@ def blocks(plan, page: Page) -> list[dict]:
         item,
         "Where and how this build's numbers were measured",
     )
-    return [findings_block(environment_findings(table), shown), shown]
+    blocks = [findings_block(environment_findings(table), shown), shown]
+    costs = pd.read_csv(plan["cost"]["path"])
+    if len(costs):
+        blocks.append(
+            page.table(
+                cost_table(costs),
+                plan["cost"],
+                "What the build's jobs cost, by rule and by model x framework x dataset",
+            )
+        )
+    return blocks

@@ -50,9 +50,9 @@ def encode_figure(path: str | Path, photographic: bool) -> tuple[str, int, int]:
             image = image.resize((MAX_FIGURE_WIDTH, height), Image.Resampling.LANCZOS)
         buffer = io.BytesIO()
         if photographic:
-            image.save(buffer, "WEBP", quality=PHOTO_QUALITY, method=6)
+            image.save(buffer, "WEBP", quality=PHOTO_QUALITY, method=4)
         else:
-            image.save(buffer, "WEBP", lossless=True, quality=100, method=6)
+            image.save(buffer, "WEBP", lossless=True, quality=80, method=4)
         data = base64.b64encode(buffer.getvalue()).decode("ascii")
         return f"data:image/webp;base64,{data}", image.width, image.height
 

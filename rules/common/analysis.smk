@@ -156,9 +156,6 @@ def all_metrics(wildcards):
 
 
 def all_timings(wildcards):
-    return [timing_file(arm) for arm in timed_arms()]
-
-
-def all_timing_jobs(wildcards):
-    """What every timing job of a study wrote: each arm's own, and each comparison's."""
-    return all_timings(wildcards) + [comparison_timing_file(n) for n in runnable_comparisons()]
+    """What every timing job of the study wrote: each runnable comparison's arms, timed together
+    (every arm that trains is in one)."""
+    return [comparison_timing_file(name) for name in runnable_comparisons()]

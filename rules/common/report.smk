@@ -143,6 +143,7 @@ def report_plan():
         "runs_table": reported("aggregate", "runs"),
         "comparisons_table": reported("aggregate", "comparisons"),
         "environment": reported("environment"),
+        "cost": reported("environment", "cost"),
         "architectures": reported("architectures"),
         "activations": [
             {

@@ -91,12 +91,6 @@ def settings_of(wildcards):
     return settings_of_run(run_of(wildcards))
 
 
-def timing_settings(wildcards):
-    """The settings an arm's timing job trains with: its first seed's."""
-    arm = f"{wildcards.dataset}/{wildcards.model}-{wildcards.framework}/{wildcards.variant}"
-    return settings_of_run(run_settings.timing_run(config, arm))
-
-
 def comparison_arm_list(name):
     return run_analysis.comparison_arms(config["comparisons"][name])
 
@@ -230,24 +224,9 @@ def gpu_only_runs():
 
 
 def cpu_estimate_settings(wildcards):
-    """An arm's timing settings, on the CPU: what an epoch would take there."""
-    return dict(timing_settings(wildcards), device="cpu")
-
-
-def timing_file(arm):
-    """The timing of an arm (dataset/model-framework/variant)."""
-    dataset, model, framework, variant = run_settings.parse_arm(arm, "timing")
-    return expand(
-        rules.time_alone.output[0],
-        dataset=dataset,
-        model=model,
-        framework=framework,
-        variant=variant,
-    )[0]
-
-
-def timed_arms():
-    return sorted({run.arm for run in runnable_runs()})
+    """The settings an arm's first seed trains with, on the CPU: what an epoch would take there."""
+    arm = f"{wildcards.dataset}/{wildcards.model}-{wildcards.framework}/{wildcards.variant}"
+    return dict(settings_of_run(run_settings.timing_run(config, arm)), device="cpu")
 
 
 # A run's checkpoint outlives its job: once the outputs are written it records the finished run

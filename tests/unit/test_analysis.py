@@ -1051,3 +1051,12 @@ def test_losses_apart_by_a_small_real_amount_are_not_identical(relative, epoch):
     same, loss, _ = analysis.trained_identically(epochs_of_two_arms(LOSSES, other), "a", "b")
     assert not same, f"losses {relative:.0e} apart in relative terms are a real difference"
     assert loss == pytest.approx(LOSSES[epoch] * relative, rel=1e-6)
+
+
+def test_an_arm_in_several_timing_jobs_is_taken_once_from_the_first():
+    pooling, activation = pooling_timings(), pooling_timings()
+    for timing in activation:
+        timing["passes"] = [dict(p, images_per_second=1.0) for p in timing["passes"]]
+    timings = analysis.arm_timings([pooling, activation[:1], activation[1:]])
+    assert [t["arm"] for t in timings] == [t["arm"] for t in pooling]
+    assert timings == pooling  # the first job's passes, not the later ones'

@@ -330,3 +330,12 @@ def test_an_mxnet_network_names_its_parameters_alike_however_many_came_before():
         backend.build(spec, shape, network.initial_state(spec, shape, seed=0))
         names.append(sorted(backend.net.collect_params()))
     assert all(each == names[0] for each in names), names
+
+
+def test_each_epoch_says_the_time_its_run_has_left():
+    from convstudy.train import time_left
+
+    history = [{"seconds": {"total": 30.0}}, {"seconds": {"total": 50.0}}]
+    assert time_left(history, 5) == "about 2 min left"  # 3 epochs at the median 40 s
+    assert time_left(history[:1], 3) == "about 60 s left"
+    assert time_left(history, 2) == "done"

@@ -9,7 +9,7 @@ from tests.conftest import run_snakemake
 FULL_SIZE = "fashion_mnist/alexnet-torch/full_size"
 ESTIMATE = f"output: results/estimates/{FULL_SIZE}.json"
 RUNS = f"output: results/runs/{FULL_SIZE}/seed"
-TIMING = f"output: results/timing/{FULL_SIZE}.json"
+TIMING = "output: results/timing/comparisons/alexnet_full_size.json"
 
 
 def dry_run(tmp_path, synthetic_sources, *args, **config):

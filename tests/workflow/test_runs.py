@@ -328,7 +328,7 @@ def test_a_run_killed_after_its_last_epoch_is_finished_without_training_again(
             "fashion_mnist/lenet-mxnet/bse: unknown variant 'bse'; known: avg_pool, base,",
         ),
         (
-            "results/timing/fashion_mnist/lenet-torch/base+nope.json",
+            "results/estimates/fashion_mnist/lenet-torch/base+nope.json",
             "fashion_mnist/lenet-torch/base+nope: unknown variant 'nope'; known: avg_pool,",
         ),
         (

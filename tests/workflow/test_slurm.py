@@ -46,7 +46,7 @@ JOB_COUNTS = {"dataset": 1, "train": 2 * len(SEEDS), "time_comparison": 1, "comp
 # Minutes each job asks for: the rule's own where it declares it (train per model: LeNet 60;
 # time_comparison 30), else the profile's set-resources (dataset 30), else its default (60).
 RUNTIMES = {"dataset": 30, "train": 60, "time_comparison": 30, "comparison": 60}
-TIMING_RULES = ("time_alone", "time_comparison")
+TIMING_RULES = ("time_comparison",)
 CONFIG = {"preset": "quick", "device": "cuda", "cpu_fallback": True}
 
 
@@ -56,7 +56,7 @@ def expects_gpu(job: dict) -> bool:
     tokens.)"""
     if job["rule"] == "time_comparison":  # the slice's arms: one per framework
         return any(installed_with_gpu_support(framework) for framework in FRAMEWORKS)
-    if job["rule"] not in ("train", "time_alone"):
+    if job["rule"] != "train":
         return False
     framework = next(f for f in FRAMEWORKS if f in job["wildcards"].split("_"))
     return installed_with_gpu_support(framework)
