@@ -1055,8 +1055,8 @@ def test_losses_apart_by_a_small_real_amount_are_not_identical(relative, epoch):
 
 def test_an_arm_in_several_timing_jobs_is_taken_once_from_the_first():
     pooling, activation = pooling_timings(), pooling_timings()
-    for timing in activation:
-        timing["passes"] = [dict(p, images_per_second=1.0) for p in timing["passes"]]
+    for arm in activation:
+        arm["passes"] = [dict(p, images_per_second=1.0) for p in arm["passes"]]
     timings = analysis.arm_timings([pooling, activation[:1], activation[1:]])
     assert [t["arm"] for t in timings] == [t["arm"] for t in pooling]
     assert timings == pooling  # the first job's passes, not the later ones'
