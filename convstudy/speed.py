@@ -288,7 +288,11 @@ def estimate_build_to_files(
         for job in planned
         if (bench := cost.read_benchmark(job["benchmark"])) is not None
     }
-    known_arms = {cost.arm_key(j["settings"]) for j in planned if j["benchmark"] in earlier}
+    known_arms = {
+        cost.arm_key(job["settings"])
+        for job in planned
+        if job["rule"] == "train" and job["benchmark"] in earlier
+    }
     to_measure = {}  # cost key -> (settings, images of its larger pass)
     for job in planned:
         if job["done"] or job["benchmark"] in earlier:
