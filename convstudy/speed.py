@@ -17,6 +17,7 @@ its arms in rounds, a pass of each per round: the drift falls on every arm alike
 
 import json
 import time
+from dataclasses import asdict
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -319,6 +320,12 @@ def estimate_build_to_files(
     sizes = {name: task.sizes for name, task in TASKS.items()}
     jobs = cost.job_costs(planned, rates, startup, earlier, sizes)
     result = cost.summary(jobs, cores, cost.usable_cpus())
+    # What was measured, by the first arm of each kind of pass (its settings' run, seed left out).
+    result["passes"] = {
+        settings["run"].rsplit("/", 1)[0]: asdict(rates[key])
+        for key, (settings, _) in to_measure.items()
+    }
+    result["startup"] = asdict(startup)
     text = cost.markdown(result)
     write_text(json_path, json.dumps(result, indent=1))
     write_text(markdown_path, text)

@@ -5,6 +5,7 @@ declared run, a few minutes on two cores); each test then reads or extends it.
 """
 
 import html
+import json
 import os
 import re
 import shutil
@@ -155,7 +156,7 @@ def test_a_timing_job_never_runs_beside_another_job(quick_study):
     rules = {jobid: rule for _, jobid, rule in events}
     assert "time_comparison" in rules.values() and "train" in rules.values()
     running, timed_alone = set(), 0
-    alone = {"time_comparison", "estimate_cpu_epoch", "estimate"}  # all measure time
+    alone = {"time_comparison", "estimate_cpu_epoch", "estimate_build"}  # all measure time
     for event, jobid, rule in events:
         if event == "start":
             if rule in alone:
@@ -177,6 +178,49 @@ def test_a_timing_job_never_runs_beside_another_job(quick_study):
     assert most > 1
     timings = list((quick_study.workdir / "results" / "timing").rglob("*.json"))
     assert timed_alone == len(timings) > 0
+
+
+def test_the_build_starts_with_its_estimate_and_sums_its_cost(quick_study):
+    results = quick_study.workdir / "results"
+    (log,) = (quick_study.workdir / ".snakemake" / "log").glob("*.snakemake.log")
+    events = job_events(log.read_text())
+    # The estimate has no input: the first job, alone; its text is in the build's log.
+    assert events[0] == ("start", events[0][1], "estimate_build")
+    assert "# What this build costs, estimated before it runs" in quick_study.output
+    estimate = json.loads((results / "estimate.json").read_text())
+    runs = len(list((results / "runs").rglob("metrics.json")))
+    assert estimate["runs"] == estimate["runs_left"] == runs
+    assert estimate["wall_seconds"] > 0
+    assert {"lenet x mxnet x fashion_mnist", "alexnet x torch x mnist"} <= set(estimate["by_kind"])
+    # Every job that computes wrote a benchmark file, and the Environment section sums them.
+    computed = {rule for event, _, rule in events if event == "start"} - {"all"}
+    costs = pd.read_csv(results / "tables" / "cost.csv")
+    by_rule = costs[costs["group"] == "rule"].set_index("name")
+    assert set(by_rule.index) == computed
+    assert by_rule.loc["train", "jobs"] == runs
+    assert (by_rule["wall_seconds"] > 0).all() and (by_rule["cpu_seconds"] > 0).all()
+    assert by_rule.loc["train", "estimated_wall_seconds"] > 0
+    kinds = costs[costs["group"] == "model x framework x dataset"]
+    assert kinds["jobs"].sum() == runs
+    environment = pd.read_csv(results / "tables" / "environment.csv").set_index("item")
+    assert "CPU efficiency" in environment.loc["Build cost", "value"]
+    assert "estimated before the build" in environment.loc["Build cost", "value"]
+    assert "What the build&#x27;s jobs cost" in quick_study.report.read_text() or (
+        "What the build's jobs cost" in quick_study.report.read_text()
+    )
+
+
+def test_each_epoch_says_the_time_left_and_a_build_says_how_far_it_is(quick_study):
+    log = next((quick_study.workdir / "results" / "logs" / "runs").rglob("seed0.log")).read_text()
+    assert re.search(r"epoch 1/2: .* about \d+ s left", log), log
+    assert re.search(r"epoch 2/2: .*, done", log), log
+    done = run_snakemake(quick_study.workdir, "progress", "--cores", "1", config=quick_study.config)
+    runs = len(list((quick_study.workdir / "results" / "runs").rglob("metrics.json")))
+    assert f"{runs} of {runs} runs done" in done.output
+    printed = run_snakemake(
+        quick_study.workdir, "estimate", "--cores", "8", config=quick_study.config
+    )
+    assert "at --cores 8" in printed.output and "| model x framework x dataset |" in printed.output
 
 
 def test_snakemake_report_groups_the_captions_by_section(quick_study):
