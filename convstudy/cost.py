@@ -273,7 +273,8 @@ def summary(jobs: Sequence[JobCost], cores: int, cpus: int) -> dict:
 
 def relaid(estimate: dict, cores: int) -> dict:
     """The estimate with its jobs laid out on another number of cores."""
-    return summary([JobCost(**job) for job in estimate["every_job"]], cores, estimate["cpus"])
+    jobs = [JobCost(**job) for job in estimate["every_job"]]
+    return {**estimate, **summary(jobs, cores, estimate["cpus"])}
 
 
 def duration(seconds: float) -> str:
@@ -319,6 +320,15 @@ def markdown(estimate: dict) -> str:
         f"--cores {estimate['cores']} on this machine ({estimate['cpus']} CPUs), "
         f"{duration(estimate['cpu_seconds'])} of CPU time.",
         "",
+        *(
+            [
+                f"The machine's load average was {estimate['load_average']:.1f} as it was "
+                "measured (other work slows every pass); the estimate assumes that work goes on.",
+                "",
+            ]
+            if estimate.get("load_average", 0) >= 0.5 * estimate["cpus"]
+            else []
+        ),
         "At other --cores: "
         + "; ".join(
             f"{n}: {duration(wall_seconds(left, n, estimate['cpus']))}"

@@ -16,6 +16,7 @@ its arms in rounds, a pass of each per round: the drift falls on every arm alike
 """
 
 import json
+import os
 import time
 from dataclasses import asdict
 from collections.abc import Sequence
@@ -326,6 +327,8 @@ def estimate_build_to_files(
         for key, (settings, _) in to_measure.items()
     }
     result["startup"] = asdict(startup)
+    # Other work on the machine slows every measured pass: the estimate assumes it continues.
+    result["load_average"] = os.getloadavg()[0]
     text = cost.markdown(result)
     write_text(json_path, json.dumps(result, indent=1))
     write_text(markdown_path, text)

@@ -36,24 +36,34 @@ rule estimate_build:
         "../scripts/estimate.py"
 
 
-# These two write nothing, so they run whenever they are asked for; they print to the console.
+# These two write nothing but their logs, so they run whenever they are asked for; they print to
+# the console.
 
 
 rule estimate:
     """The estimate, laid out on this invocation's --cores, and how far the build has come."""
     input:
         ESTIMATE,
-    run:
-        estimate = json.loads(Path(input[0]).read_text())
-        print(cost.markdown(cost.relaid(estimate, every_core(wildcards))), flush=True)
-        print(f"Build: {cost.progress_line(estimate)}", flush=True)
+    log:
+        "results/logs/estimate_printed.log",
+    params:
+        cores=every_core,
+    localrule: True
+    conda:
+        "../envs/environment.yaml"
+    script:
+        "../scripts/print_estimate.py"
 
 
 rule progress:
     """How far the build that results/estimate.json plans has come, and the time it has left
     (from which outputs exist: safe to ask from another shell while the build runs)."""
-    run:
-        if Path(ESTIMATE).is_file():
-            print(cost.progress_line(json.loads(Path(ESTIMATE).read_text())), flush=True)
-        else:
-            print(f"No {ESTIMATE} yet: snakemake estimate --cores N makes it.", flush=True)
+    log:
+        "results/logs/progress.log",
+    params:
+        estimate=ESTIMATE,
+    localrule: True
+    conda:
+        "../envs/environment.yaml"
+    script:
+        "../scripts/progress.py"

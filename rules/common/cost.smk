@@ -25,7 +25,8 @@ def planned_jobs():
     """Every job of the default target (rule all) but the estimate itself."""
     timing = {key: config["timing"][key] for key in ("repeats", "images", "warmup_images")}
     jobs = [planned_job("dataset", d, dataset=d) for d in dataset_paths()]
-    for run in runnable_runs():
+    showcase_runs = [showcase_run(dataset) for dataset in showcase_available()]
+    for run in dict.fromkeys([*runnable_runs(), *showcase_runs]):
         settings = settings_of_run(run)
         job = planned_job("train", run.path, "metrics", **run_wildcards(run))
         jobs.append({**job, "settings": settings, "threads": settings["threads"]})
@@ -89,8 +90,9 @@ def dataset_paths():
 def say_progress():
     """A resumed build says where it stands before its first job (onstart), from the estimate of
     an earlier invocation."""
-    if workflow.remote_exec or not Path(ESTIMATE).is_file():
-        return
+    asked = set(workflow.dag_settings.targets)
+    if workflow.remote_exec or not Path(ESTIMATE).is_file() or asked & {"estimate", "progress"}:
+        return  # (those two say it themselves)
     try:
         logger.info(f"Build: {cost.progress_line(json.loads(Path(ESTIMATE).read_text()))}")
     except (ValueError, KeyError, TypeError):
