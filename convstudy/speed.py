@@ -18,8 +18,8 @@ its arms in rounds, a pass of each per round: the drift falls on every arm alike
 import json
 import os
 import time
-from dataclasses import asdict
 from collections.abc import Sequence
+from dataclasses import asdict
 from functools import cache
 from pathlib import Path
 

@@ -11,7 +11,10 @@ and no text in them is smaller than FONT.
 """
 
 import functools
+import io
 import math
+import struct
+import zlib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -73,12 +76,14 @@ def _visible_texts(artist) -> Iterable[Text]:
         yield from _visible_texts(child)
 
 
-def min_font_px(figure: Figure, dpi: float = DPI) -> float:
+def min_font_px(figure: Figure, dpi: float = DPI, drawn: bool = False) -> float:
     """The smallest font of any drawn text of figure (titles, labels, tick labels, legends,
     annotations), in pixels of an image saved at dpi. Draws the figure (without rendering) so
-    that its ticks exist; texts that fall outside the canvas are not counted."""
+    that its ticks exist, unless it has just been drawn (drawn: saved, its layout done); texts
+    that fall outside the canvas are not counted."""
     renderer = FigureCanvasAgg(figure).get_renderer()
-    figure.draw_without_rendering()
+    if not drawn:
+        figure.draw_without_rendering()
     canvas = figure.bbox
     sizes = []
     for text in _visible_texts(figure):
@@ -100,12 +105,24 @@ def save_figure(figure: Figure, path: str | Path, dpi: int = DPI) -> float:
     """A figure as PNG, written atomically, with its smallest font in pixels in the PNG's text
     metadata (key min_font_px). Returns that size."""
     with mpl.rc_context(STYLE):  # ticks made while drawing take the style's sizes too
-        smallest = min_font_px(figure, dpi)
-        with atomic_path(path) as temporary:
-            figure.savefig(
-                temporary, format="png", dpi=dpi, metadata={"min_font_px": f"{smallest:.2f}"}
-            )
+        png = io.BytesIO()
+        figure.savefig(png, format="png", dpi=dpi)
+        # Read from the drawing just saved: a figure of many panels spends most of its time in
+        # the layout, which a second draw would repeat.
+        smallest = min_font_px(figure, dpi, drawn=True)
+    with atomic_path(path) as temporary:
+        Path(temporary).write_bytes(with_png_text(png.getvalue(), "min_font_px", f"{smallest:.2f}"))
     return smallest
+
+
+def with_png_text(png: bytes, key: str, value: str) -> bytes:
+    """PNG bytes with a tEXt chunk (key, value) after the header chunk, as savefig's metadata
+    would write it."""
+    header_end = 8 + 4 + 4 + 13 + 4  # the 8-byte signature, then IHDR: always first, 13 bytes
+    data = key.encode("latin-1") + b"\0" + value.encode("latin-1")
+    chunk = struct.pack(">I", len(data)) + b"tEXt" + data
+    chunk += struct.pack(">I", zlib.crc32(b"tEXt" + data))
+    return png[:header_end] + chunk + png[header_end:]
 
 
 def legend_outside(axis, **options):

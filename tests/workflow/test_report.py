@@ -214,11 +214,11 @@ def test_each_epoch_says_the_time_left_and_a_build_says_how_far_it_is(quick_stud
     log = next((quick_study.workdir / "results" / "logs" / "runs").rglob("seed0.log")).read_text()
     assert re.search(r"epoch 1/2: .* about \d+ s left", log), log
     assert re.search(r"epoch 2/2: .*, done", log), log
-    done = run_snakemake(quick_study.workdir, "progress", "--cores", "1", config=quick_study.config)
+    done = run_snakemake(quick_study.workdir, "--cores", "1", "progress", config=quick_study.config)
     runs = len(list((quick_study.workdir / "results" / "runs").rglob("metrics.json")))
     assert f"{runs} of {runs} runs done" in done.output
     printed = run_snakemake(
-        quick_study.workdir, "estimate", "--cores", "8", config=quick_study.config
+        quick_study.workdir, "--cores", "8", "estimate", config=quick_study.config
     )
     assert "at --cores 8" in printed.output and "| model x framework x dataset |" in printed.output
 
