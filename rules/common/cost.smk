@@ -61,7 +61,7 @@ def costed_jobs():
     every job of the default target but the two that run after it (environment, report), and the
     estimate."""
     jobs = [job for job in planned_jobs() if job["rule"] not in ("environment", "report")]
-    estimate = {"rule": "estimate_build", "benchmark": rules.estimate_build.benchmark}
+    estimate = {"rule": "estimate_build", "benchmark": str(rules.estimate_build.benchmark)}
     return [
         {
             "rule": job["rule"],
