@@ -583,6 +583,15 @@ def test_every_arm_runs_the_same_seeds_at_most_max_seeds_of_a_model():
         ({"figure": "sweep", "sweep": "pooling"}, "over at least two positive numbers"),
         ({"sweep": "lr"}, "only for figure: sweep"),
         ({"expected_faster": [BASE, TEXTBOOK]}, "is not one of its arms"),
+        # Where two frameworks part ways needs one arm in each.
+        ({"divergence": {"variants": ["base"], "steps": 5}}, "differ only in their framework"),
+        (
+            {
+                "runs": [BASE, BASE.replace("mxnet", "torch")],
+                "divergence": {"variants": ["base", "no_such"], "steps": 5},
+            },
+            "unknown variant 'no_such'",
+        ),
     ],
 )
 def test_bad_comparison_declarations_fail_naming_the_setting(change, message):
@@ -1030,3 +1039,23 @@ def test_losses_apart_by_a_small_real_amount_are_not_identical(relative, epoch):
     same, loss, _ = analysis.trained_identically(epochs_of_two_arms(LOSSES, other), "a", "b")
     assert not same, f"losses {relative:.0e} apart in relative terms are a real difference"
     assert loss == pytest.approx(LOSSES[epoch] * relative, rel=1e-6)
+
+
+def test_the_frameworks_comparison_traces_its_arm_and_each_change_from_the_textbook():
+    config = quick_config()
+    runs = run_settings.divergence_runs(config, "lenet_frameworks")
+    assert list(runs) == ["base", "avg_pool", "sigmoid", "sigmoid+avg_pool"]
+    for variant, by_framework in runs.items():
+        assert sorted(by_framework) == ["mxnet", "torch"]
+        mxnet, torch = (run_settings.resolve(config, by_framework[f]) for f in ("mxnet", "torch"))
+        # The same run but for the framework: its first seed, the arm's dataset and model.
+        differ = {k for k in mxnet if mxnet[k] != torch[k]}
+        assert differ <= {"framework", "run", "threads"}, differ
+        assert mxnet["seed"] == config["scale"]["seeds"][0]
+    settings = {v: run_settings.resolve(config, r["mxnet"]) for v, r in runs.items()}
+    assert {(s["activation"], s["pooling"]) for s in settings.values()} == {
+        ("relu", "max"),
+        ("relu", "avg"),
+        ("sigmoid", "max"),
+        ("sigmoid", "avg"),
+    }
