@@ -1045,7 +1045,7 @@ def test_the_frameworks_comparison_traces_its_arm_and_each_change_from_the_textb
     config = quick_config()
     runs = run_settings.divergence_runs(config, "lenet_frameworks")
     assert list(runs) == ["base", "avg_pool", "sigmoid", "sigmoid+avg_pool"]
-    for variant, by_framework in runs.items():
+    for by_framework in runs.values():
         assert sorted(by_framework) == ["mxnet", "torch"]
         mxnet, torch = (run_settings.resolve(config, by_framework[f]) for f in ("mxnet", "torch"))
         # The same run but for the framework: its first seed, the arm's dataset and model.
