@@ -262,3 +262,25 @@ def test_a_relu_input_on_the_other_side_of_zero_is_found_and_explained():
     evidence = divergence.evidence(spec, relu, images, {"mxnet": trace, "torch": other})
     assert evidence["kind"] == "relu_choice" and evidence["elements"] == 1
     assert evidence["example"] == {"mxnet": pytest.approx(1e-8), "torch": pytest.approx(-1e-8)}
+
+
+def test_the_diagnostic_traces_each_network_from_the_workflow_settings():
+    from benchmarks.framework_divergence import networks, summary
+    from tests.runs import synthetic_dataset
+
+    traced, steps = networks("lenet_frameworks", ["sigmoid+avg_pool", "base"], 1, "quick", "cpu")
+    assert steps == 500 and [n["variant"] for n in traced] == ["sigmoid+avg_pool", "base"]
+    # The quick preset: 2 epochs of its images, here 4 batches of 128 each.
+    result = divergence.diagnose(traced, synthetic_dataset(n_train=512), steps=6, log=print)
+    assert result["seed"] == 1 and result["frameworks"] == ["mxnet", "torch"]
+    smooth, base = result["networks"]
+    assert (smooth["activation"], smooth["pooling"]) == ("sigmoid", "avg")
+    # Sigmoid and average pooling choose nothing: six steps within float rounding, every value
+    # but the first ones of step 1 off by rounding only.
+    assert smooth["first"] is None and smooth["steps_traced"] == smooth["steps_limit"] == 6
+    assert 0 < smooth["largest_relative_difference"]["relative_difference"] < 1e-4
+    assert smooth["first_inexact"]["what"] in ("output", "loss", "gradient", "weights")
+    assert base["layers"][2] == "MaxPool 2x2, stride 2"
+    text = summary(result)
+    assert "sigmoid with average pooling: no value differs in 6 steps" in text
+    assert "exact max-pool ties go to the first largest value" in text
