@@ -2,6 +2,7 @@
 tables with known numbers."""
 
 import math
+from pathlib import Path
 
 import pandas as pd
 
@@ -295,6 +296,9 @@ def test_frameworks_with_different_tie_rules_are_not_said_to_share_them():
     assert "No setting" not in text
 
 
+CAPTION = Path(__file__).resolve().parents[2] / "report" / "divergence_table.rst"
+
+
 def test_a_comparison_with_a_divergence_diagnostic_shows_its_cause_and_table(tmp_path, monkeypatch):
     import json
 
@@ -321,7 +325,10 @@ def test_a_comparison_with_a_divergence_diagnostic_shows_its_cause_and_table(tmp
         "kind": "timing",
         "table": item("table.csv"),
         "figure": item("figure.png"),
-        "divergence": {"table": item("divergence.csv"), "result": item("divergence.json")},
+        "divergence": {
+            "table": {**item("divergence.csv"), "caption": str(CAPTION)},
+            "result": item("divergence.json"),
+        },
     }
     blocks = arms.comparison_blocks(entry, Page(tmp_path), lambda table, e: ["Own."], arms_table)
     findings = blocks[1]["sentences"]
@@ -334,3 +341,4 @@ def test_a_comparison_with_a_divergence_diagnostic_shows_its_cause_and_table(tmp
     assert shown["title"] == "Where MXNet and PyTorch part ways, step by step from the same start"
     assert "Sigmoid with average pooling" not in str(shown["html"])  # named plainly in the table
     assert "sigmoid with average pooling" in str(shown["html"])
+    assert "differs beyond float rounding where one framework sets" in str(shown["caption"])
