@@ -178,8 +178,9 @@ def _windows(x: np.ndarray, pool: Pool) -> np.ndarray:
 
 def _max_pool_evidence(pool: Pool, x: np.ndarray, y: np.ndarray, names) -> dict:
     """Windows whose largest value is another element in each framework's values; the first
-    one's two contenders in both, and how far apart the contenders of any such window are, in
-    units in the last place (ulp) of float32."""
+    one's two contenders in both, and how far apart the contenders of any such window are, as a
+    share of the layer's largest input (the scale of the rounding of the sums that made them:
+    an ulp of a value near 0 would be no measure of it)."""
     wx, wy = _windows(x, pool), _windows(y, pool)
     # The first largest value of each window: where both frameworks send an exact tie's
     # gradient (rules() checks it).
@@ -191,13 +192,13 @@ def _max_pool_evidence(pool: Pool, x: np.ndarray, y: np.ndarray, names) -> dict:
     apart = []
     for index in map(tuple, moved):
         i, j = chosen_x[index], chosen_y[index]
-        ulp = np.spacing(np.float32(max(abs(wx[index][i]), abs(wy[index][j]))))
-        apart.append(max(wx[index][i] - wx[index][j], wy[index][j] - wy[index][i]) / ulp)
+        apart.append(max(wx[index][i] - wx[index][j], wy[index][j] - wy[index][i]))
+    scale = max(np.abs(x).max(), np.abs(y).max())
     index = tuple(moved[0])
     i, j = chosen_x[index], chosen_y[index]
     result.update(
         {
-            "largest_ulp_apart": float(max(apart)),
+            "largest_share_apart": float(max(apart) / scale),
             "example": {
                 names[0]: [float(wx[index][i]), float(wx[index][j])],
                 names[1]: [float(wy[index][i]), float(wy[index][j])],

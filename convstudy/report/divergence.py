@@ -47,8 +47,8 @@ def choice_text(entry: dict, names: list[str], short: bool = False) -> str:
             f"max pooling ({_layer(entry, first['layer'])}) sent the gradient of "
             f"{count(evidence['windows'], 'window')} of {evidence['of']:,} to another element: "
             f"the window's two largest values were {_values(example[0])} in {names[0]} and "
-            f"{_values(example[1])} in {names[1]}, at most {evidence['largest_ulp_apart']:g} "
-            "units in the last place (ulp) of float32 apart"
+            f"{_values(example[1])} in {names[1]}, the two largest values of any such window "
+            f"within {evidence['largest_share_apart']:.1e} of the layer's largest input"
         )
     if evidence.get("kind") == "relu_choice" and example:
         if short:
@@ -60,7 +60,8 @@ def choice_text(entry: dict, names: list[str], short: bool = False) -> str:
             f"ReLU ({_layer(entry, first['layer'])}) passed back the gradient of "
             f"{count(evidence['elements'], 'input')} of {evidence['of']:,} in one framework and "
             f"not in the other: the input was {example[0]:.2g} in {names[0]} and "
-            f"{example[1]:.2g} in {names[1]}"
+            f"{example[1]:.2g} in {names[1]}, within {evidence['largest_share_of_input']:.1e} "
+            "of the layer's largest input"
         )
     return ""
 
