@@ -47,8 +47,8 @@ def choice_text(entry: dict, names: list[str], short: bool = False) -> str:
             f"max pooling ({_layer(entry, first['layer'])}) sent the gradient of "
             f"{count(evidence['windows'], 'window')} of {evidence['of']:,} to another element: "
             f"the window's two largest values were {_values(example[0])} in {names[0]} and "
-            f"{_values(example[1])} in {names[1]}, the two largest values of any such window "
-            f"within {evidence['largest_share_apart']:.1e} of the layer's largest input"
+            f"{_values(example[1])} in {names[1]} (in any such window the two were within "
+            f"{evidence['largest_share_apart']:.1e} of the layer's largest input of each other)"
         )
     if evidence.get("kind") == "relu_choice" and example:
         if short:

@@ -270,7 +270,7 @@ def test_the_frameworks_comparison_names_where_and_why_they_part_ways():
         "where max pooling (layer 3 of 5) sent the gradient of 1 window of 1,176"
     ) in text
     assert "a tie at 0.25 in MXNet and 0.25000003 and 0.25 in PyTorch" in text
-    assert "within 3.0e-08 of the layer's largest input" in text
+    assert "the two were within 3.0e-08 of the layer's largest input of each other" in text
     assert "step 7, where ReLU (layer 2 of 5)" in text and "3e-08 in MXNet and -5e-08" in text
     assert "Sigmoid with average pooling: no value differs in 40 steps" in text
     assert "3.2e-04 of a value's size" in text
