@@ -109,6 +109,8 @@ rule framework_divergence:
     # Both frameworks in one process, one after the other: the larger of their thread counts.
     threads: max(config["threads"].values())
     resources:
+        # Each framework computes where its runs do (device:), so that its rounding is theirs.
+        gpu=comparison_gpu_request,
         mem_mb=3000,
         runtime=30,
     conda:
