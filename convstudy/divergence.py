@@ -39,7 +39,6 @@ from convstudy.train import epoch_order
 # units its random numbers pick. (Values that agree drift apart slowly as rounding accumulates
 # over the steps; `largest_relative_difference` reports how far, for each network.)
 MOVED_SHARE = 1e-5
-FRAMEWORK_NAMES = {"mxnet": "MXNet", "torch": "PyTorch"}
 
 
 def relative_difference(a: np.ndarray, b: np.ndarray) -> float:
