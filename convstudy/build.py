@@ -241,3 +241,18 @@ def architectures(declared: dict[str, dict], table_csv, log: Log = print) -> pd.
     table = pd.DataFrame(rows)
     write_table(table, table_csv)
     return table
+
+
+def framework_divergence(
+    networks: list[dict], dataset_path, steps: int, result_json, table_csv, log: Log = print
+) -> dict:
+    """Where the two frameworks part ways on each network (convstudy.divergence): the result as
+    JSON, and a row per network as CSV."""
+    from convstudy import divergence
+    from convstudy.data.cache import load_task
+
+    task = next(iter(networks[0]["settings"].values()))["dataset"]
+    result = divergence.diagnose(networks, load_task(dataset_path, task), steps, log)
+    write_table(divergence.table(result), table_csv)
+    write_text(result_json, json.dumps(result, indent=1) + "\n")
+    return result

@@ -34,7 +34,7 @@ NOT_COST = frozenset(
     | {"test_limit"}
 )
 # The rules that train or time networks; every other rule draws tables and figures.
-TRAINING_RULES = ("train", "time_comparison", "estimate_cpu_epoch")
+TRAINING_RULES = ("train", "time_comparison", "estimate_cpu_epoch", "framework_divergence")
 
 
 def cost_key(settings: dict) -> str:

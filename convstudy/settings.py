@@ -280,6 +280,33 @@ def _check(settings: dict, where: str) -> None:
         ) from None
 
 
+def divergence_runs(config: dict, name: str) -> dict[str, dict[str, Run]]:
+    """The runs a comparison's divergence diagnostic traces: variant -> framework -> the run of
+    its arm's dataset and model with that variant, on the comparison's first seed. Its arms must
+    be one arm in each framework."""
+    comparison = config["comparisons"][name]
+    where = f"comparisons.{name}.divergence"
+    arms = [parse_arm(arm, f"comparisons.{name}.runs") for arm in comparison["runs"]]
+    frameworks = sorted(framework for _, _, framework, _ in arms)
+    if len(arms) != 2 or len({arm[:2] + arm[3:] for arm in arms}) != 1:
+        raise ConfigError(
+            f"{where}: needs two runs that differ only in their framework, e.g. "
+            f"fashion_mnist/lenet-mxnet/base and fashion_mnist/lenet-torch/base (got "
+            f"{', '.join(comparison['runs'])})"
+        )
+    if frameworks != sorted(backends.FRAMEWORKS):
+        raise ConfigError(f"{where}: needs one run in each of {', '.join(backends.FRAMEWORKS)}")
+    dataset, model, _, _ = arms[0]
+    seed = arm_seeds(config, comparison, model)[0]
+    return {
+        variant: {
+            framework: Run(dataset, model, framework, variant, seed)
+            for framework in backends.FRAMEWORKS
+        }
+        for variant in comparison["divergence"]["variants"]
+    }
+
+
 def check_comparison(config: dict, name: str, resolved: dict[Run, dict]) -> None:
     """What the schema cannot say of a comparison: a sweep names a setting its arms vary, and
     an expected ranking names two of its arms."""
@@ -305,6 +332,10 @@ def check_comparison(config: dict, name: str, resolved: dict[Run, dict]) -> None
             )
     elif "sweep" in comparison:
         raise ConfigError(f"{where}: sweep: is only for figure: sweep")
+    if "divergence" in comparison:
+        for runs in divergence_runs(config, name).values():
+            for run in runs.values():
+                resolve(config, run)
     for arm in comparison.get("expected_faster", []):
         if arm not in arms:
             raise ConfigError(

@@ -4,6 +4,7 @@
 #   results/figures/comparisons/<name>.png   results/tables/comparisons/<name>.csv
 #   results/figures/time_breakdown.png       results/figures/width.png
 #   results/figures/activations/<dataset>.png results/figures/confusion/<dataset>.png
+#   results/divergence/<name>.json  (where a comparison's two frameworks part ways, and why)
 # A comparison's files need only its own runs; the summary tables and figures need every run
 # whose dataset this machine can get (asked only when they are requested).
 
@@ -84,6 +85,42 @@ rule comparison:
         "../envs/environment.yaml"
     script:
         "../scripts/comparison.py"
+
+
+rule framework_divergence:
+    """Where the two frameworks of a comparison part ways: both train each of its variants from
+    the same weights on the same batches, step by step, every layer's output and gradient
+    compared; and how each routes exact ties in max pooling and ReLU at 0, on hand-made inputs."""
+    input:
+        dataset=divergence_dataset,
+    output:
+        result="results/divergence/{name}.json",
+        table=report(
+            "results/tables/divergence/{name}.csv",
+            caption="../report/divergence_table.rst",
+            category=comparison_section,
+            subcategory=comparison_title,
+        ),
+    log:
+        "results/logs/divergence/{name}.log",
+    benchmark:
+        "results/benchmarks/divergence/{name}.tsv"
+    wildcard_constraints:
+        name="|".join(DIVERGENCE_COMPARISONS) or "(?!)",
+    params:
+        networks=divergence_networks,
+        steps=lambda w: config["comparisons"][w.name]["divergence"]["steps"],
+    # Both frameworks in one process, one after the other: the larger of their thread counts.
+    threads: max(config["threads"].values())
+    resources:
+        # Each framework computes where its runs do (device:), so that its rounding is theirs.
+        gpu=comparison_gpu_request,
+        mem_mb=3000,
+        runtime=30,
+    conda:
+        "../envs/environment.yaml"
+    script:
+        "../scripts/framework_divergence.py"
 
 
 rule time_breakdown:
@@ -294,6 +331,7 @@ rule analysis:
         rules.architectures.output,
         rules.time_breakdown.output,
         lambda w: expand(rules.comparison.output, name=runnable_comparisons()),
+        lambda w: expand(rules.framework_divergence.output, name=divergence_comparisons()),
         lambda w: rules.width.output if width_comparisons() else [],
         lambda w: expand(rules.activation_maps.output, dataset=showcase_available()),
         lambda w: expand(rules.confusion_matrix.output, dataset=showcase_available()),

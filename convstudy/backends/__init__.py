@@ -7,12 +7,12 @@ frameworks run the same experiment.
 
 import importlib.metadata
 
-from convstudy.backends.base import Backend, DeviceError, resolve_device
+from convstudy.backends.base import Backend, DeviceError, StepTrace, resolve_device
 
 FRAMEWORKS = ("mxnet", "torch")
 # The interface (convstudy.backends.base), offered here too: backends.Backend, backends.create.
 __all__ = ["FRAMEWORKS", "Backend", "DeviceError", "create", "installed_with_gpu_support"]
-__all__ += ["resolve_device"]
+__all__ += ["StepTrace", "resolve_device"]
 
 
 def create(

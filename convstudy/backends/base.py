@@ -5,6 +5,7 @@ import os
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -14,6 +15,21 @@ from convstudy.network import Layer
 
 class DeviceError(UserError, RuntimeError):
     """The device a run asks for cannot be used here; the message says what to set instead."""
+
+
+@dataclass
+class StepTrace:
+    """What one training step computed, layer by layer (Backend.trace_step): enough to find the
+    first value in which two frameworks part ways (convstudy.divergence)."""
+
+    loss: float  # the batch's mean loss
+    outputs: list[np.ndarray]  # each layer of the spec (top level, in order): its output
+    # The gradient of the batch's mean loss with respect to each of those outputs: what the layer
+    # after it passed back (the last one's comes from the loss).
+    output_grads: list[np.ndarray]
+    # The gradient of the mean loss for each layer with weights, in the order and kinds of
+    # state(): (kind, arrays), the trained arrays only (a batch norm's scale and shift).
+    weight_grads: list[tuple[str, list[np.ndarray]]]
 
 
 class Backend(ABC):
@@ -63,6 +79,12 @@ class Backend(ABC):
         pass with `read` (reading them at every step would wait for the GPU at every step).
         Times its phases with timer.phase("forward" | "backward" | "step"), each ending with
         the device's work for it done, so that its time lands in that phase."""
+
+    @abstractmethod
+    def trace_step(self, images: np.ndarray, labels: np.ndarray) -> StepTrace:
+        """One optimization step on a float32 NCHW batch and int labels, the one train_step
+        takes (the same weights after it), recording each layer's output and the gradients of
+        the step as numpy arrays. Slower than train_step: for diagnostics, not training."""
 
     def read(self, value) -> float | int:
         """A value train_step returned, or a sum of them, as a Python number."""

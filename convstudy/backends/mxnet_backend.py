@@ -7,7 +7,7 @@ from functools import cache
 
 import numpy as np
 
-from convstudy.backends.base import Backend, resolve_device
+from convstudy.backends.base import Backend, StepTrace, resolve_device
 from convstudy.network import (
     Activation,
     BatchNorm,
@@ -282,6 +282,46 @@ class MXNetBackend(Backend):
             self.trainer.step(x.shape[0])
             mx.nd.waitall()
         return loss_sum, correct
+
+    def trace_step(self, images, labels):
+        mx = self.mx
+        x, y = self.to_batch(images, labels)
+        batch = x.shape[0]
+        # Block by block, each recorded on its own input made a leaf of its own, so that the
+        # gradient each block passes back can be read; then backward block by block, last
+        # first, handing each block the gradient its successor passed back. Every operator runs
+        # its own forward and backward once, as in one recorded graph.
+        blocks, inputs, outputs, h = self._blocks(), [], [], x
+        for block in blocks:
+            h = h.detach()
+            h.attach_grad()
+            inputs.append(h)
+            with mx.autograd.record():
+                h = block(h)
+            outputs.append(h)
+        logits = h.detach()
+        logits.attach_grad()
+        with mx.autograd.record():
+            losses = self.loss(logits, y)
+        losses.backward()  # the gradient of the summed loss, as train_step's
+        grad, output_grads = logits.grad, [None] * len(blocks)
+        for index in reversed(range(len(blocks))):
+            output_grads[index] = grad.asnumpy() / batch
+            outputs[index].backward(grad)
+            grad = inputs[index].grad
+        weight_grads = [
+            (kind, [p.grad().asnumpy() / batch for p in params if p.grad_req != "null"])
+            for kind, params in self._stateful()
+        ]
+        trace = StepTrace(
+            loss=float(losses.mean().asscalar()),
+            outputs=[output.asnumpy() for output in outputs],
+            output_grads=output_grads,
+            weight_grads=weight_grads,
+        )
+        self.trainer.step(batch)
+        mx.nd.waitall()
+        return trace
 
     def predict(self, images):
         return self.net(self.mx.nd.array(images, ctx=self.ctx)).asnumpy()

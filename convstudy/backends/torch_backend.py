@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from convstudy.backends.base import Backend, resolve_device
+from convstudy.backends.base import Backend, StepTrace, resolve_device
 from convstudy.network import (
     Activation,
     BatchNorm,
@@ -87,6 +87,18 @@ _BUILDERS = {
 STATEFUL = (nn.Conv2d, nn.Linear, nn.BatchNorm1d, nn.BatchNorm2d)
 
 
+def _numpy(tensor: torch.Tensor) -> np.ndarray:
+    """A tensor as a numpy array in its logical (NCHW) order, whatever its memory layout."""
+    return np.ascontiguousarray(tensor.detach().cpu().numpy())
+
+
+def _kind(module: nn.Module) -> str:
+    """A stateful module's kind in the layout of network.initial_state."""
+    if isinstance(module, nn.BatchNorm1d | nn.BatchNorm2d):
+        return "batchnorm"
+    return "conv" if isinstance(module, nn.Conv2d) else "dense"
+
+
 class TorchBackend(Backend):
     name = "torch"
 
@@ -137,13 +149,10 @@ class TorchBackend(Backend):
     def state(self):
         result = []
         for module in self._stateful_modules():
-            if isinstance(module, nn.BatchNorm1d | nn.BatchNorm2d):
-                tensors = [module.weight, module.bias, module.running_mean, module.running_var]
-                result.append(("batchnorm", [t.detach().cpu().numpy().copy() for t in tensors]))
-            else:
-                kind = "conv" if isinstance(module, nn.Conv2d) else "dense"
-                tensors = [module.weight, module.bias]
-                result.append((kind, [t.detach().cpu().numpy().copy() for t in tensors]))
+            tensors = [module.weight, module.bias]
+            if _kind(module) == "batchnorm":
+                tensors += [module.running_mean, module.running_var]
+            result.append((_kind(module), [t.detach().cpu().numpy().copy() for t in tensors]))
         return result
 
     def parameter_count(self):
@@ -226,6 +235,32 @@ class TorchBackend(Backend):
             self.optimizer.step()
             self._sync()
         return loss_sum, correct
+
+    def trace_step(self, images, labels):
+        x, y = self.to_batch(images, labels)
+        self.net.train()
+        # The modules one after another, as the Sequential runs them, keeping each output's
+        # gradient (retain_grad changes nothing in the computation). The input asks for its
+        # gradient too, so that every output has one, even before the first layer with weights.
+        outputs, h = [], x.requires_grad_(True)
+        for module in self.net:
+            h = module(h)
+            h.retain_grad()
+            outputs.append(h)
+        loss = F.cross_entropy(h, y)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        trace = StepTrace(
+            loss=loss.item(),
+            outputs=[_numpy(output) for output in outputs],
+            output_grads=[_numpy(output.grad) for output in outputs],
+            weight_grads=[
+                (_kind(module), [_numpy(module.weight.grad), _numpy(module.bias.grad)])
+                for module in self._stateful_modules()
+            ],
+        )
+        self.optimizer.step()
+        return trace
 
     @torch.no_grad()
     def predict(self, images):

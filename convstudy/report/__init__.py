@@ -16,7 +16,9 @@ The plan (plain data, built by the workflow in rules/common/report.smk) names ev
   datasets     {name: {title, available, why}}
   edges        {images: [item], kernels_figure, energy_figure, energy_table}
   conv_shapes  {table, figure};  conv1x1 {table, figure, im2col_table, im2col_figure}
-  comparisons  [{name, title, section, kind, expected_faster, table, figure}]  (declared order)
+  comparisons  [{name, title, section, kind, expected_faster, table, figure, divergence}]
+               (declared order; divergence: {table, result} where the comparison declares
+               one, else None: where its two frameworks part ways, convstudy.divergence)
   comparisons_table  item: every comparison's table joined, with q values
   skipped      [{name, title, section, dataset}]               (comparisons left out)
   gpu_skipped  [{name, title, section, why, estimates: [{arm, label, path}]}]  (left out for

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from convstudy import analysis, stats
+from convstudy.report import divergence
 from convstudy.report.page import Page, findings_block, heading, notice
 from convstudy.report.wording import (
     arm_name,
@@ -220,11 +221,26 @@ def comparison_blocks(
     written = sentences(table, entry)
     figure = page.figure(entry["figure"], entry["title"], kind=entry["kind"])
     shown = page.table(comparison_display(table, entry["kind"]), entry["table"], entry["title"])
+    extra = []
+    if entry.get("divergence"):
+        # Where its two frameworks part ways, and why (a comparison of one arm in each).
+        result = json.loads(Path(entry["divergence"]["result"]["path"]).read_text())
+        compared = str(table["arm"].iloc[0]).rsplit("/", 1)[-1]
+        written += divergence.findings(result, compared)
+        names = " and ".join(divergence.framework_names(result))
+        extra.append(
+            page.table(
+                divergence.display(result),
+                entry["divergence"]["table"],
+                f"Where {names} part ways, step by step from the same start",
+            )
+        )
     return [
         heading(entry["name"], entry["title"]),
-        findings_block(written, figure, shown),
+        findings_block(written, figure, shown, *extra),
         figure,
         shown,
+        *extra,
     ]
 
 

@@ -48,6 +48,36 @@ def runnable_comparisons():
     return [name for name in config["comparisons"] if name not in skipped]
 
 
+# The comparisons that declare where their two frameworks part ways (divergence:).
+DIVERGENCE_COMPARISONS = [
+    name for name, declared in config["comparisons"].items() if "divergence" in declared
+]
+
+
+def divergence_comparisons():
+    """Those of them whose dataset this machine can get."""
+    return [name for name in runnable_comparisons() if name in DIVERGENCE_COMPARISONS]
+
+
+def divergence_dataset(wildcards):
+    """The dataset a divergence diagnostic trains on: its comparison's."""
+    dataset = run_settings.parse_arm(config["comparisons"][wildcards.name]["runs"][0], "")[0]
+    return dataset_cache(TASKS[dataset].dataset)
+
+
+def divergence_networks(wildcards):
+    """Each network a divergence diagnostic traces: its variant, how the report names it, and
+    the resolved settings of its run in each framework."""
+    return [
+        {
+            "variant": variant,
+            "label": run_settings.variant_label(config, variant),
+            "settings": {framework: settings_of_run(run) for framework, run in runs.items()},
+        }
+        for variant, runs in run_settings.divergence_runs(config, wildcards.name).items()
+    ]
+
+
 def width_comparisons():
     return [
         name

@@ -1,5 +1,7 @@
 # Helpers of rules/cost.smk: every job of the default target, as the estimate of its cost reads it.
 
+from types import SimpleNamespace
+
 from convstudy import cost
 
 # Jobs that measure time: each reserves every core Snakemake is given, so nothing runs beside it.
@@ -33,6 +35,15 @@ def planned_jobs():
     for name in runnable_comparisons():
         arms = [settings_of_run(run_settings.timing_run(config, a)) for a in comparison_arm_list(name)]
         jobs.append({**planned_job("time_comparison", name, name=name), "arms": arms, "timing": timing})
+    for name in divergence_comparisons():
+        networks = divergence_networks(SimpleNamespace(name=name))
+        arms = [settings for network in networks for settings in network["settings"].values()]
+        steps = config["comparisons"][name]["divergence"]["steps"]
+        # Each network trains in both frameworks, up to `steps` batches (its data allowing).
+        images = steps * max(arm["batch_size"] for arm in arms)
+        tracing = {"repeats": 1, "images": images, "warmup_images": 0}
+        job = planned_job("framework_divergence", name, "result", name=name)
+        jobs.append({**job, "arms": arms, "timing": tracing, "threads": max(config["threads"].values())})
     estimate = config["timing"]["cpu_estimate"]
     for name in gpu_skipped_comparisons():
         for arm in gpu_skipped_arms(name):

@@ -39,6 +39,14 @@ def report_plan():
                 "expected_faster": params["comparison"].get("expected_faster"),
                 "table": reported("comparison", "table", name=name, params=params),
                 "figure": reported("comparison", "figure", name=name, params=params),
+                "divergence": (
+                    {
+                        "table": reported("framework_divergence", "table", name=name),
+                        "result": reported("framework_divergence", "result", False, name=name),
+                    }
+                    if name in DIVERGENCE_COMPARISONS
+                    else None
+                ),
             }
         )
     showcase = {

@@ -604,6 +604,15 @@ def test_every_arm_runs_the_same_seeds_at_most_max_seeds_of_a_model():
         ({"figure": "sweep", "sweep": "pooling"}, "over at least two positive numbers"),
         ({"sweep": "lr"}, "only for figure: sweep"),
         ({"expected_faster": [BASE, TEXTBOOK]}, "is not one of its arms"),
+        # Where two frameworks part ways needs one arm in each.
+        ({"divergence": {"variants": ["base"], "steps": 5}}, "differ only in their framework"),
+        (
+            {
+                "runs": [BASE, BASE.replace("mxnet", "torch")],
+                "divergence": {"variants": ["base", "no_such"], "steps": 5},
+            },
+            "unknown variant 'no_such'",
+        ),
     ],
 )
 def test_bad_comparison_declarations_fail_naming_the_setting(change, message):
@@ -1060,3 +1069,23 @@ def test_an_arm_in_several_timing_jobs_is_taken_once_from_the_first():
     timings = analysis.arm_timings([pooling, activation[:1], activation[1:]])
     assert [t["arm"] for t in timings] == [t["arm"] for t in pooling]
     assert timings == pooling  # the first job's passes, not the later ones'
+
+
+def test_the_frameworks_comparison_traces_its_arm_and_each_change_from_the_textbook():
+    config = quick_config()
+    runs = run_settings.divergence_runs(config, "lenet_frameworks")
+    assert list(runs) == ["base", "avg_pool", "sigmoid", "sigmoid+avg_pool"]
+    for by_framework in runs.values():
+        assert sorted(by_framework) == ["mxnet", "torch"]
+        mxnet, torch = (run_settings.resolve(config, by_framework[f]) for f in ("mxnet", "torch"))
+        # The same run but for the framework: its first seed, the arm's dataset and model.
+        differ = {k for k in mxnet if mxnet[k] != torch[k]}
+        assert differ <= {"framework", "run", "threads"}, differ
+        assert mxnet["seed"] == config["scale"]["seeds"][0]
+    settings = {v: run_settings.resolve(config, r["mxnet"]) for v, r in runs.items()}
+    assert {(s["activation"], s["pooling"]) for s in settings.values()} == {
+        ("relu", "max"),
+        ("relu", "avg"),
+        ("sigmoid", "max"),
+        ("sigmoid", "avg"),
+    }
