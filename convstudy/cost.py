@@ -362,12 +362,14 @@ def usable_cpus() -> int:
 
 
 # What a job process imports before it computes: Snakemake's script preamble, numpy and the
-# library's data and log modules; a framework, when it creates its backend; pandas and matplotlib,
-# when it draws.
+# library's data and log modules; a framework, when it creates its backend. A job that draws is
+# taken to cost its imports (pandas, matplotlib, the library) and one small figure.
 _BASE_IMPORTS = "import snakemake.script, numpy, convstudy.data.cache, convstudy.logs"
-_DRAWING_IMPORTS = (
-    "import snakemake.script, pandas, matplotlib; matplotlib.use('Agg'); "
-    "import matplotlib.pyplot, convstudy.build"
+_DRAWING_JOB = (
+    "import io, snakemake.script, pandas, matplotlib; matplotlib.use('Agg'); "
+    "import matplotlib.pyplot as plt, convstudy.build; "
+    "figure, axes = plt.subplots(1, 2, figsize=(10, 4), layout='constrained'); "
+    "[axis.plot(range(100)) for axis in axes]; figure.savefig(io.BytesIO(), format='png')"
 )
 
 
@@ -398,7 +400,7 @@ def measure_startup(frameworks: Iterable[str], repeats: int = 2) -> Startup:
         for framework in sorted(set(frameworks))
     }
     return Startup(
-        base=base, frameworks=imports, drawing=_seconds_to_run(_DRAWING_IMPORTS, repeats)
+        base=base, frameworks=imports, drawing=_seconds_to_run(_DRAWING_JOB, repeats)
     )
 
 
