@@ -382,7 +382,7 @@ def _seconds_to_run(code: str, repeats: int) -> float:
     return _median(times)
 
 
-def measure_startup(frameworks: Iterable[str], repeats: int = 2) -> Startup:
+def measure_startup(frameworks: Iterable[str], repeats: int = 1) -> Startup:
     """A job process's start-up on this machine, timed in fresh processes (median of repeats):
     what every training run pays before its first batch, and every drawing job before it
     draws."""
