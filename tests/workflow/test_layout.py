@@ -29,6 +29,8 @@ def scratch_copy(destination: Path) -> Path:
         check=True,
     ).stdout.split()
     for name in files:
+        if (REPO / name).is_dir():  # a link to a folder (a worktree's .venv): not the repository's
+            continue
         target = destination / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, target)
