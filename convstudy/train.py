@@ -1,11 +1,11 @@
 """One training loop for every run, whatever the framework (in the spirit of d2l's train_ch6).
 
-A run is fully described by its resolved settings (convstudy.settings.RunSettings); its network
-is made ready the same way wherever one trains, whether for a run, a timing job or the
-activation maps of a trained run (prepare_backend). The loop draws the
-sample order and initial weights itself (numpy, from the seed), so two runs that differ only in
-framework or data path see the same data in the same order from the same start. It writes a
-checkpoint after every epoch and resumes from it when rerun with the same settings.
+A run is fully described by its resolved settings (convstudy.settings.RunSettings), and its
+network is made ready one way wherever it trains: a run, a timing job, the activation maps of a
+trained run (prepare_backend). The loop draws the sample order and initial weights itself
+(numpy, from the seed), so two runs that differ only in framework or data path see the same
+data in the same order from the same start. It writes a checkpoint after every epoch and
+resumes from it when rerun with the same settings.
 
 Once the outputs are written, the checkpoint becomes a record of the finished run: links to the
 outputs (no second copy on disk) in place of the last epoch's state. A run killed after that,
