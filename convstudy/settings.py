@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 
 from convstudy import backends, models, network
 from convstudy.config import ConfigError
@@ -70,8 +70,9 @@ class Run:
 @dataclass(frozen=True)
 class RunSettings:
     """A run's resolved settings (resolve), typed. Its dict form, as_dict(), is the `settings`
-    of metrics.json and what its digest hashes: key for key, in the same order, the dict that
-    resolve() returns."""
+    of metrics.json and what its digest hashes: key for key, in the same order, the dict it was
+    read from (resolve()'s: config.yaml's order), so that results written from the plain dict
+    are written alike."""
 
     # train: (or the model's defaults, a variant, scale:), in config.yaml's order
     epochs: int
@@ -103,11 +104,18 @@ class RunSettings:
     threads: int
     device: str  # cpu | cuda | auto
     cpu_fallback: bool
+    # The order of the keys it was read from, for its dict form (not a setting).
+    key_order: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """The settings, in the order of config.yaml."""
+        return [each.name for each in fields(cls) if each.name != "key_order"]
 
     @classmethod
     def from_dict(cls, values: Mapping) -> "RunSettings":
         """From resolve()'s dict, a job's params or a metrics.json's settings."""
-        names = [field.name for field in fields(cls)]
+        names = cls.names()
         missing = [name for name in names if name not in values]
         unknown = [key for key in values if key not in names]
         if missing or unknown:
@@ -122,11 +130,11 @@ class RunSettings:
                     if part
                 )
             )
-        return cls(**{name: values[name] for name in names})
+        return cls(**{name: values[name] for name in names}, key_order=tuple(values))
 
     def as_dict(self) -> dict:
-        """The plain dict (metrics.json's settings), in the order of resolve()'s."""
-        return {field.name: getattr(self, field.name) for field in fields(self)}
+        """The plain dict (metrics.json's settings), in the order it was read in."""
+        return {name: getattr(self, name) for name in self.key_order or self.names()}
 
     @property
     def digest(self) -> str:

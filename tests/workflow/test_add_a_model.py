@@ -67,7 +67,7 @@ def test_the_readmes_new_model_trains_in_both_frameworks_in_a_section_of_its_own
     deep_update(
         config, {"datasets": synthetic_sources, "preset": "quick", "presets": {"quick": quick}}
     )
-    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     table = f"results/tables/comparisons/{name}.csv"
     command = snakemake_command(workdir, "--cores", "2", table)
     command[command.index("--snakefile") + 1] = str(repo / "Snakefile")
