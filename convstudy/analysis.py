@@ -115,7 +115,7 @@ def comparison_section(comparison: dict) -> str:
     if comparison_kind(comparison) == "timing":
         return "time"
     _, model, _, _ = parse_arm(comparison["runs"][0], "comparison")
-    return models.get(model).SECTION
+    return models.section(model)
 
 
 # --- one run ------------------------------------------------------------------------------------

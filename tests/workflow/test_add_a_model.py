@@ -83,7 +83,7 @@ def test_the_readmes_new_model_trains_in_both_frameworks_in_a_section_of_its_own
         if metrics["settings"]["model"] == model:
             counted.add(metrics["parameters"])
     (parameters,) = counted
-    assert f"({parameters:,} parameters on MNIST)" in README.read_text()
+    assert f" {parameters:,} parameters on MNIST" in README.read_text()
 
     # Its comparison is in a section of its own, numbered after the models listed before it,
     # introduced by the module.
