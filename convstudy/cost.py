@@ -399,7 +399,9 @@ def measure_startup(frameworks: Iterable[str], repeats: int = 1) -> Startup:
         )
         for framework in sorted(set(frameworks))
     }
-    return Startup(base=base, frameworks=imports, drawing=_seconds_to_run(_DRAWING_JOB, repeats))
+    return Startup(
+        base=base, frameworks=imports, drawing=_seconds_to_run(_DRAWING_JOB, repeats)
+    )
 
 
 # --- after the build: what its jobs' benchmark files add up to ---
