@@ -131,20 +131,23 @@ def measure_path(
     from convstudy import backends, models, network
     from convstudy import settings as run_settings
     from convstudy.config import apply_preset
-    from convstudy.train import epoch_order, train_epoch
+    from convstudy.settings import RunSettings
+    from convstudy.train import epoch_order, prepare_backend, train_epoch
 
     config = apply_preset(yaml.safe_load((REPO / "config.yaml").read_text()))
     config["threads"][framework] = threads
-    settings = run_settings.resolve(
+    resolved = run_settings.resolve(
         config, run_settings.Run("fashion_mnist", model, framework, variant, 0)
     )
-    settings.update(test_limit=1000, data_path="memory", workers=0)
+    settings = RunSettings.from_dict(resolved).replace(
+        test_limit=1000, data_path="memory", workers=0, device=device
+    )
     full, data_note = load_fashion_mnist()
     dataset = full.subset(images or default_images, 1000)
-    order = epoch_order(settings["seed"], 0, len(dataset.train_labels))
+    order = epoch_order(settings.seed, 0, len(dataset.train_labels))
     shape = models.input_shape(settings, dataset.image_shape)
     spec = models.build_spec(model, settings, dataset.num_classes)
-    state = network.initial_state(spec, shape, settings["seed"])
+    state = network.initial_state(spec, shape, settings.seed)
 
     import benchmarks.reference_loops as reference
 
@@ -160,7 +163,7 @@ def measure_path(
             backend.net.to(memory_format=torch.contiguous_format)
         else:
             backend.build(spec, shape, state)
-        backend.seed(settings["seed"] * 1000)  # the dropout masks of (c)'s first epoch
+        backend.seed(settings.seed * 1000)  # the dropout masks of (c)'s first epoch
         return backend.net
 
     def run(subset, order):
@@ -172,16 +175,15 @@ def measure_path(
                 images=subset.train_images,
                 labels=subset.train_labels,
                 order=order,
-                batch_size=settings["batch_size"],
-                lr=settings["lr"],
-                image_size=settings["image_size"],
+                batch_size=settings.batch_size,
+                lr=settings.lr,
+                image_size=settings.image_size,
                 device=device,
                 **extra,
             )
-        backend = backends.create(framework, threads, device, hybridize=True)
-        backend.build(spec, shape, state)
-        backend.seed(settings["seed"] * 1000)
-        backend.configure_optimizer(settings)
+        # The project's loop (c): the network made ready as every run's is, hybridized.
+        backend, _, _ = prepare_backend(settings.replace(hybridize=True), subset)
+        backend.seed(settings.seed * 1000)
         record, _ = train_epoch(backend, settings, subset, 0)
         return {
             "loss": record["train_loss"],
@@ -192,12 +194,12 @@ def measure_path(
         }
 
     # Warm-up on a few batches (first-call allocations, graph building, worker start-up).
-    warm = dataset.subset(4 * settings["batch_size"], 1000)
+    warm = dataset.subset(4 * settings.batch_size, 1000)
     run(warm, np.arange(len(warm.train_labels)))
     with PeakMemory() as memory:
         result = run(dataset, order)
     result["peak_memory_mb"] = memory.peak / 2**20
-    result.update(data=data_note, batch_size=settings["batch_size"], device=device)
+    result.update(data=data_note, batch_size=settings.batch_size, device=device)
     return result
 
 

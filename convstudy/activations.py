@@ -18,10 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from convstudy import backends, kernels, models, network
+from convstudy import kernels
 from convstudy.conv import cross_correlate2d
-from convstudy.data.cache import load_task
+from convstudy.data.cache import Dataset, load_task
 from convstudy.data.transforms import to_network_input
+from convstudy.settings import RunSettings
+from convstudy.train import prepare_backend
 
 CORRELATION_COLUMNS = ["layer", "channel", "family", "orientation", "r", "best"]
 ACTIVITY_COLUMNS = ["layer", "channel", "largest", "dead"]
@@ -39,14 +41,14 @@ def edge_responses(grey: np.ndarray) -> dict[tuple[str, str], np.ndarray]:
     return {key: cross_correlate2d(grey, kernel) for key, kernel in kernels.edge_kernels().items()}
 
 
-def trained_network(settings: dict, weights_path: str | Path, shape, num_classes: int):
-    """The run's network with its trained weights, on the CPU, for inference."""
-    spec = models.build_spec(settings["model"], settings, num_classes)
+def trained_network(settings: RunSettings, weights_path: str | Path, dataset: Dataset):
+    """The run's network with its trained weights, on one CPU thread, for inference; and the
+    shape of its input."""
     # Imperative (not hybridized): feature_maps steps through the blocks one by one.
-    backend = backends.create(settings["framework"], 1, "cpu", hybridize=False)
-    backend.build(spec, shape, network.initial_state(spec, shape, settings["seed"]))
+    inference = settings.replace(threads=1, device="cpu", cpu_fallback=False, hybridize=False)
+    backend, _, shape = prepare_backend(inference, dataset)
     backend.load_weights(str(weights_path))
-    return backend
+    return backend, shape
 
 
 def _pearson(x: np.ndarray, y: np.ndarray) -> float:
@@ -118,7 +120,7 @@ def dead_channels(activity: pd.DataFrame) -> dict[str, list[int]]:
 class ActivationStudy:
     """What section 6 shows of one trained run on a few test images."""
 
-    settings: dict
+    settings: RunSettings
     test_accuracy: float
     chosen: list[int]
     titles: list[str]
@@ -134,17 +136,16 @@ def study(metrics_path, weights_path, dataset_path, samples: int) -> ActivationS
     """A trained run's feature maps on `samples` test images, their correlation with the edge
     kernels' responses, which channels never fire, and its first-layer kernels."""
     metrics = json.loads(Path(metrics_path).read_text())
-    settings = metrics["settings"]
-    dataset = load_task(dataset_path, settings["dataset"])
-    shape = models.input_shape(settings, dataset.image_shape)
-    if shape[0] != 1:
+    settings = RunSettings.from_dict(metrics["settings"])
+    dataset = load_task(dataset_path, settings.dataset)
+    if dataset.image_shape[0] != 1:
         raise ValueError(
-            f"{settings['run']}: activation maps compare with grey-image edge kernels; "
-            f"{settings['dataset']} images have {shape[0]} channels"
+            f"{settings.run}: activation maps compare with grey-image edge kernels; "
+            f"{settings.dataset} images have {dataset.image_shape[0]} channels"
         )
-    network = trained_network(settings, weights_path, shape, dataset.num_classes)
+    network, _ = trained_network(settings, weights_path, dataset)
     chosen = sample_indices(dataset.test_labels, samples)
-    inputs = to_network_input(dataset.test_images[chosen], settings["image_size"])
+    inputs = to_network_input(dataset.test_images[chosen], settings.image_size)
     layer_maps = network.feature_maps(inputs)
     greys = [image[0].astype(np.float64) for image in inputs]
     responses = [edge_responses(grey) for grey in greys]

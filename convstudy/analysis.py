@@ -32,15 +32,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from convstudy import models, outline, stats
+from convstudy import models, stats
 from convstudy.data.cache import TASKS
 from convstudy.settings import parse_arm, references
+from convstudy.timing import EPOCH_PHASES, TRAIN_PHASES
 
-# Stacking order of an epoch's time, bottom to top; a timed pass has no evaluation.
-PHASES = ("data", "forward", "backward", "step", "other", "eval")
-PHASE_COLUMNS = [f"seconds_{phase}" for phase in PHASES]
-TRAIN_PHASES = PHASES[:-1]
-TRAIN_PHASE_COLUMNS = PHASE_COLUMNS[:-1]
+# An epoch's time by phase (convstudy.timing), in stacking order, bottom to top; a pass timed
+# alone has no evaluation (TRAIN_PHASES).
+EPOCH_PHASE_COLUMNS = [f"seconds_{phase}" for phase in EPOCH_PHASES]
+TRAIN_PHASE_COLUMNS = [f"seconds_{phase}" for phase in TRAIN_PHASES]
 # Timed passes are reported per this many training images, whatever their length.
 PER_IMAGES = 10_000
 
@@ -115,7 +115,7 @@ def comparison_section(comparison: dict) -> str:
     if comparison_kind(comparison) == "timing":
         return "time"
     _, model, _, _ = parse_arm(comparison["runs"][0], "comparison")
-    return models.get(model).SECTION
+    return models.section(model)
 
 
 # --- one run ------------------------------------------------------------------------------------
@@ -151,7 +151,7 @@ def arm_of(metrics: dict) -> str:
 
 def _epoch_phases(epoch: dict) -> dict[str, float]:
     seconds = epoch["seconds"]
-    return {phase: float(seconds.get(phase, 0.0)) for phase in PHASES}
+    return {phase: float(seconds.get(phase, 0.0)) for phase in EPOCH_PHASES}
 
 
 # A run whose final training loss is within this share of ln(classes), the loss of a uniform
@@ -190,7 +190,8 @@ def runs_table(all_metrics: Sequence[dict]) -> pd.DataFrame:
             "timing": metrics.get("timing", "alongside other jobs"),
             "epoch_seconds": float(np.median([e["seconds"]["total"] for e in epochs])),
             **{
-                f"seconds_{phase}": float(np.median([p[phase] for p in phases])) for phase in PHASES
+                f"seconds_{phase}": float(np.median([p[phase] for p in phases]))
+                for phase in EPOCH_PHASES
             },
             "images_per_second": float(np.median([e["images_per_second"] for e in epochs])),
             "parameters": metrics["parameters"],
@@ -661,15 +662,12 @@ def comparison_tables(
     return table, runs, epochs
 
 
-def model_order(model: str) -> tuple[int, str]:
-    """Models in the order of their sections in the report (LeNet before AlexNet)."""
-    return outline.position(models.get(model).SECTION), model
-
-
-def time_breakdown_table(timings: pd.DataFrame) -> pd.DataFrame:
-    """Every arm timed alone, model by model (in the report's order), then by dataset,
+def time_breakdown_table(timings: pd.DataFrame, model_order: Sequence[str] = ()) -> pd.DataFrame:
+    """Every arm timed alone, model by model (in model_order: the order of models: in
+    config.yaml, which is the report's; any other model after them, by name), then by dataset,
     framework and variant."""
-    order = timings["model"].map(model_order)
+    rank = {model: index for index, model in enumerate(model_order)}
+    order = timings["model"].map(lambda model: (rank.get(model, len(rank)), model))
     return (
         timings.assign(model_order=order)
         .sort_values(["model_order", "dataset", "framework", "variant"], ignore_index=True)

@@ -17,6 +17,7 @@ from convstudy.environment import environment_table, library_versions
 from convstudy.plots import activations as activation_plots
 from convstudy.plots import confusion as confusion_plots
 from convstudy.plots import curves, sweep, timing, width
+from convstudy.settings import RunSettings
 
 Log = Callable[[str], None]
 
@@ -97,11 +98,17 @@ def comparison(
 
 
 def time_breakdown(
-    timing_paths: Sequence[str | Path], table_csv, table_markdown, figure_path, log: Log = print
+    timing_paths: Sequence[str | Path],
+    table_csv,
+    table_markdown,
+    figure_path,
+    model_order: Sequence[str] = (),
+    log: Log = print,
 ) -> pd.DataFrame:
-    """Where training time goes, every arm timed alone."""
+    """Where training time goes, every arm timed alone, model by model in model_order (the
+    order of models: in config.yaml)."""
     timings = analysis.arm_timings(analysis.read_json(timing_paths))
-    table = analysis.time_breakdown_table(analysis.timings_table(timings))
+    table = analysis.time_breakdown_table(analysis.timings_table(timings), model_order)
     log(f"{len(table)} arms timed alone")
     save_figure(timing.time_breakdown_figure(table), figure_path)
     write_tables(table, table_csv, table_markdown)
@@ -176,7 +183,7 @@ def activation_maps(
     found = activations.study(metrics_path, weights_path, dataset_path, samples)
     settings = found.settings
     log(
-        f"{settings['run']}: test images {found.chosen}, layers "
+        f"{settings.run}: test images {found.chosen}, layers "
         + ", ".join(f"{m.shape[1]} x {m.shape[2]}x{m.shape[3]}" for m in found.layer_maps)
     )
     best = found.correlations[found.correlations["best"]]
@@ -194,7 +201,7 @@ def activation_maps(
         kernels.edge_kernels(),
         found.learned_kernels,
         dead,
-        f"{settings['dataset']}: {settings['run']}, test accuracy {found.test_accuracy:.3f}",
+        f"{settings.dataset}: {settings.run}, test accuracy {found.test_accuracy:.3f}",
     )
     save_figure(figure, figure_path)
     write_table(found.correlations, table_csv)
@@ -230,14 +237,15 @@ def architectures(declared: dict[str, dict], table_csv, log: Log = print) -> pd.
     """Each declared architecture's layers: output shape and parameters, from the same model
     descriptions the backends build (declared: name -> resolved settings of an arm)."""
     rows = []
-    for name, settings in declared.items():
-        task = TASKS[settings["dataset"]]
+    for name, values in declared.items():
+        settings = RunSettings.from_dict(values)
+        task = TASKS[settings.dataset]
         shape = models.input_shape(settings, task.image_shape)
-        spec = models.build_spec(settings["model"], settings, task.num_classes)
+        spec = models.build_spec(settings.model, settings, task.num_classes)
         layers = network.layer_table(spec, shape)
         log(f"{name}: {len(layers)} layers, {sum(r['parameters'] for r in layers):,} parameters")
         for index, layer in enumerate(layers, start=1):
-            rows.append({"architecture": name, "model": settings["model"], "index": index, **layer})
+            rows.append({"architecture": name, "model": settings.model, "index": index, **layer})
     table = pd.DataFrame(rows)
     write_table(table, table_csv)
     return table

@@ -20,16 +20,18 @@ the frameworks route exact ties in a max-pooling window, and ReLU's gradient at 
 
 import math
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from convstudy import backends, models, network
+from convstudy import backends, network
 from convstudy.backends import Backend, StepTrace
 from convstudy.data.cache import Dataset
 from convstudy.data.transforms import to_network_input
 from convstudy.network import Activation, BatchNorm, Conv, Dense, Flatten, Pool
-from convstudy.train import epoch_order
+from convstudy.settings import RunSettings
+from convstudy.train import epoch_order, prepare_backend
 
 # Beyond float rounding: an element that one framework sets to exactly 0 and the other to more
 # than this share of the value's largest magnitude. Rounding changes the last bits of a value
@@ -226,48 +228,44 @@ def _relu_evidence(x: np.ndarray, y: np.ndarray, names) -> dict:
     return result
 
 
-def batches(settings: dict, dataset: Dataset, steps: int):
+def batches(settings: RunSettings, dataset: Dataset, steps: int):
     """The first `steps` batches a run trains on, as (epoch, images, labels): the sample order
     of convstudy.train, the in-memory path's inputs (the loader's are the same)."""
-    n, size = len(dataset.train_labels), settings["batch_size"]
+    n, size = len(dataset.train_labels), settings.batch_size
     done = 0
-    for epoch in range(settings["epochs"]):
-        order = epoch_order(settings["seed"], epoch, n)
+    for epoch in range(settings.epochs):
+        order = epoch_order(settings.seed, epoch, n)
         for begin in range(0, n, size):
             if done == steps:
                 return
             chosen = order[begin : begin + size]
-            images = to_network_input(dataset.train_images[chosen], settings["image_size"])
+            images = to_network_input(dataset.train_images[chosen], settings.image_size)
             yield epoch, images, dataset.train_labels[chosen]
             done += 1
 
 
-def _backend(settings: dict) -> Backend:
+def _backend(settings: RunSettings) -> Backend:
+    """A bare backend of the run's framework, threads and device (nothing built)."""
     return backends.create(
-        settings["framework"],
-        settings["threads"],
-        settings["device"],
-        settings["cpu_fallback"],
-        settings["hybridize"],
+        settings.framework,
+        settings.threads,
+        settings.device,
+        settings.cpu_fallback,
+        settings.hybridize,
     )
 
 
-def trace_network(runs: dict[str, dict], dataset: Dataset, steps: int, log=print) -> dict:
+def trace_network(runs: dict[str, RunSettings], dataset: Dataset, steps: int, log=print) -> dict:
     """Train one network in both frameworks, step by step, up to `steps` steps (at most the
     run's own), until a value differs beyond float rounding. runs: framework -> the resolved
-    settings of the same run in it (convstudy.settings)."""
+    settings of the same run in it (one seed: the same initial weights in both)."""
     first = next(iter(runs.values()))
-    dataset = dataset.subset(first["train_limit"], first["test_limit"])
-    shape = models.input_shape(first, dataset.image_shape)
-    spec = models.build_spec(first["model"], first, dataset.num_classes)
-    start = network.initial_state(spec, shape, first["seed"])
+    dataset = dataset.subset(first.train_limit, first.test_limit)
     built = {}
     for framework, settings in runs.items():
-        built[framework] = _backend(settings)
-        built[framework].build(spec, shape, start)
-        built[framework].configure_optimizer(settings)
-    per_epoch = math.ceil(len(dataset.train_labels) / first["batch_size"])
-    limit = min(steps, per_epoch * first["epochs"])
+        built[framework], spec, _ = prepare_backend(settings, dataset)
+    per_epoch = math.ceil(len(dataset.train_labels) / first.batch_size)
+    limit = min(steps, per_epoch * first.epochs)
     largest = {"what": None, "layer": None, "relative_difference": 0.0, "step": None}
     result = {
         "layers": [layer.describe() for layer in spec],
@@ -281,7 +279,7 @@ def trace_network(runs: dict[str, dict], dataset: Dataset, steps: int, log=print
         if epoch != epoch_seeded:
             # As the training loop does: each epoch's dropout masks from its own seed.
             for backend in built.values():
-                backend.seed(first["seed"] * 1000 + epoch)
+                backend.seed(first.seed * 1000 + epoch)
             epoch_seeded = epoch
         traces = {name: backend.trace_step(images, labels) for name, backend in built.items()}
         found, agreeing = first_difference(spec, *traces.values())
@@ -324,12 +322,17 @@ TIE_SETS = [
 ]
 
 
+# What a backend's optimizer reads of a run's settings (a convstudy.settings.RunSettings): plain
+# SGD, for hand-made networks that belong to no run.
+PLAIN_SGD = SimpleNamespace(optimizer="sgd", lr=0.1, momentum=0.0, weight_decay=0)
+
+
 def trace_once(
     backend: Backend, spec: list, shape, state: list, images: np.ndarray, labels: np.ndarray
 ) -> StepTrace:
     """One step of a hand-made network with the given weights, in one framework."""
     backend.build(spec, shape, state)
-    backend.configure_optimizer({"optimizer": "sgd", "lr": 0.1, "momentum": 0.0, "weight_decay": 0})
+    backend.configure_optimizer(PLAIN_SGD)
     return backend.trace_step(np.asarray(images, np.float32), np.asarray(labels, np.int64))
 
 
@@ -397,13 +400,18 @@ def rules(create: Callable[[str], Backend], frameworks=("mxnet", "torch")) -> di
 
 def diagnose(networks: list[dict], dataset: Dataset, steps: int, log=print) -> dict:
     """Where the two frameworks part ways on each network, and their rules for exact ties and
-    ReLU at 0. networks: [{variant, label, settings: framework -> resolved settings}] (the
-    workflow's divergence_networks)."""
-    first = networks[0]["settings"]
+    ReLU at 0. networks: [{variant, label, settings: framework -> resolved settings, a plain
+    dict}] (the workflow's divergence_networks)."""
+    typed = [
+        {fw: RunSettings.from_dict(settings) for fw, settings in entry["settings"].items()}
+        for entry in networks
+    ]
+    first = typed[0]
+    one = next(iter(first.values()))
     result = {
-        "dataset": next(iter(first.values()))["dataset"],
-        "model": next(iter(first.values()))["model"],
-        "seed": next(iter(first.values()))["seed"],
+        "dataset": one.dataset,
+        "model": one.model,
+        "seed": one.seed,
         "frameworks": list(first),
         "moved_share": MOVED_SHARE,
         "rules": rules(lambda framework: _backend(first[framework]), tuple(first)),
@@ -412,15 +420,18 @@ def diagnose(networks: list[dict], dataset: Dataset, steps: int, log=print) -> d
     }
     for settings in first.values():
         result["versions"].update(_backend(settings).versions)
-    for entry in networks:
-        settings = next(iter(entry["settings"].values()))
+    for entry, runs in zip(networks, typed, strict=True):
+        settings = next(iter(runs.values()))
         log(f"{entry['variant']}: up to {steps} steps")
-        traced = trace_network(entry["settings"], dataset, steps, log)
+        traced = trace_network(runs, dataset, steps, log)
         result["networks"].append(
             {
                 "variant": entry["variant"],
                 "label": entry["label"],
-                **{key: settings[key] for key in ("activation", "pooling", "lr", "batch_size")},
+                **{
+                    key: getattr(settings, key)
+                    for key in ("activation", "pooling", "lr", "batch_size")
+                },
                 **traced,
             }
         )

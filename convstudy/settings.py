@@ -6,10 +6,17 @@ Its settings are the base `train:` settings, overridden by the model's defaults 
 then by the variant (`variants:`; "a+b" applies a, then b), then by the preset's `scale:`.
 Everything is checked here, when the workflow loads, so a bad setting fails before any
 training starts, with a message naming it.
+
+resolve() gives them as a plain dict: what Snakemake hands a job (its params) and what
+metrics.json records. The library reads them as a RunSettings, converted once where a rule's
+script calls it.
 """
 
+import hashlib
+import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 
 from convstudy import backends, models, network
 from convstudy.config import ConfigError
@@ -58,6 +65,96 @@ class Run:
     @property
     def path(self) -> str:
         return f"{self.arm}/seed{self.seed}"
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """A run's resolved settings (resolve), typed. Its dict form, as_dict(), is the `settings`
+    of metrics.json and what its digest hashes: key for key, in the same order, the dict it was
+    read from (resolve()'s: config.yaml's order), so that results written from the plain dict
+    are written alike."""
+
+    # train: (or the model's defaults, a variant, scale:), in config.yaml's order
+    epochs: int
+    batch_size: int
+    optimizer: str  # sgd | nesterov | adam
+    lr: float
+    momentum: float
+    weight_decay: float
+    activation: str  # relu | sigmoid
+    pooling: str  # max | avg
+    batchnorm: bool
+    width: float
+    dropout: float
+    image_size: int | None  # None: as stored
+    data_path: str  # memory | loader
+    workers: int
+    hybridize: bool
+    eval_batch_size: int
+    # scale: the first N training and test images (None: all)
+    train_limit: int | None
+    test_limit: int | None
+    # the run, and where it computes
+    run: str  # dataset/model-framework/variant/seed<N>
+    dataset: str
+    model: str
+    framework: str
+    variant: str
+    seed: int
+    threads: int
+    device: str  # cpu | cuda | auto
+    cpu_fallback: bool
+    # The order of the keys it was read from, for its dict form (not a setting).
+    key_order: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """The settings, in the order of config.yaml."""
+        return [each.name for each in fields(cls) if each.name != "key_order"]
+
+    @classmethod
+    def from_dict(cls, values: Mapping) -> "RunSettings":
+        """From resolve()'s dict, a job's params or a metrics.json's settings."""
+        names = cls.names()
+        missing = [name for name in names if name not in values]
+        unknown = [key for key in values if key not in names]
+        if missing or unknown:
+            raise ValueError(
+                "not a run's settings: "
+                + "; ".join(
+                    part
+                    for part in (
+                        missing and f"missing {', '.join(missing)}",
+                        unknown and f"unknown {', '.join(unknown)}",
+                    )
+                    if part
+                )
+            )
+        return cls(**{name: values[name] for name in names}, key_order=tuple(values))
+
+    def as_dict(self) -> dict:
+        """The plain dict (metrics.json's settings), in the order it was read in."""
+        return {name: getattr(self, name) for name in self.key_order or self.names()}
+
+    @property
+    def digest(self) -> str:
+        """What a checkpoint is matched against (settings_digest of the dict form)."""
+        return settings_digest(self.as_dict())
+
+    @property
+    def arm(self) -> str:
+        """The run without its seed: dataset/model-framework/variant."""
+        return self.run.rsplit("/", 1)[0]
+
+    def replace(self, **changes) -> "RunSettings":
+        """A copy with some settings changed (e.g. device="cpu")."""
+        return replace(self, **changes)
+
+
+def settings_digest(settings: Mapping) -> str:
+    """A run's settings as a short hash: the same settings, the same digest, whatever the
+    order of their keys."""
+    return hashlib.sha256(json.dumps(dict(settings), sort_keys=True).encode()).hexdigest()[:16]
 
 
 def parse_arm(text: str, where: str) -> tuple[str, str, str, str]:
@@ -206,8 +303,37 @@ def unread_setting(config: dict, arm: str) -> str | None:
     return None
 
 
+def arm_settings(config: dict, model: str, variant: str, where: str = "arm") -> dict:
+    """What an arm of this model and variant sets, before the preset's scale and the run's
+    identity: the base `train:` settings, the model's defaults over them, then each part of the
+    variant in order."""
+    settings = dict(config["train"])
+    settings.update(config["models"].get(model) or {})
+    for part in variant.split("+"):
+        if part not in config["variants"]:
+            raise ConfigError(
+                f"{where}: unknown variant {part!r}; declare it under variants: in config.yaml "
+                f"(known: {', '.join(sorted(config['variants']))})"
+            )
+        settings.update(
+            {k: v for k, v in config["variants"][part].items() if k not in VARIANT_ONLY_KEYS}
+        )
+    return settings
+
+
+def model_comparisons(config: dict, model: str) -> dict[str, dict]:
+    """The comparisons whose first arm is of this model (those its report section shows, but
+    for timing comparisons), by name, in config order."""
+    return {
+        name: comparison
+        for name, comparison in config["comparisons"].items()
+        if parse_arm(comparison["runs"][0], f"comparisons.{name}")[1] == model
+    }
+
+
 def resolve(config: dict, run: Run) -> dict:
-    """The complete settings of a run; raises ConfigError naming any bad value."""
+    """The complete settings of a run, as a plain dict (a job's params; RunSettings.from_dict
+    types it); raises ConfigError naming any bad value."""
     where = f"run {run.path}"
     if run.dataset not in TASKS:
         raise ConfigError(
@@ -227,17 +353,7 @@ def resolve(config: dict, run: Run) -> dict:
         if "label" in values:
             where_label = section if section == "train" else f"models.{section}"
             raise ConfigError(f"{where_label}.label: only a variant has a label")
-    settings = dict(config["train"])
-    settings.update(config["models"].get(run.model, {}))
-    for part in run.variant.split("+"):
-        if part not in config["variants"]:
-            raise ConfigError(
-                f"{where}: unknown variant {part!r}; declare it under variants: in config.yaml "
-                f"(known: {', '.join(sorted(config['variants']))})"
-            )
-        settings.update(
-            {k: v for k, v in config["variants"][part].items() if k not in VARIANT_ONLY_KEYS}
-        )
+    settings = arm_settings(config, run.model, run.variant, where)
     problem = unread_setting(config, run.arm)
     if problem:
         raise ConfigError(problem)  # it names the arm
@@ -262,20 +378,21 @@ def resolve(config: dict, run: Run) -> dict:
     return settings
 
 
-def _check(settings: dict, where: str) -> None:
-    if settings["workers"] > 0 and settings["data_path"] != "loader":
+def _check(values: dict, where: str) -> None:
+    settings = RunSettings.from_dict(values)
+    if settings.workers > 0 and settings.data_path != "loader":
         raise ConfigError(
-            f"{where}: workers: {settings['workers']} needs data_path: loader (the in-memory "
+            f"{where}: workers: {settings.workers} needs data_path: loader (the in-memory "
             "path has no worker processes)"
         )
-    task = TASKS[settings["dataset"]]
-    spec = models.build_spec(settings["model"], settings, task.num_classes)
+    task = TASKS[settings.dataset]
+    spec = models.build_spec(settings.model, settings, task.num_classes)
     shape = models.input_shape(settings, task.image_shape)
     try:
         network.layer_shapes(spec, shape)
     except network.ShapeError as error:
         raise ConfigError(
-            f"{where}: {settings['model']} does not fit {settings['dataset']} images of "
+            f"{where}: {settings.model} does not fit {settings.dataset} images of "
             f"{shape[1]}x{shape[2]}: {error}"
         ) from None
 

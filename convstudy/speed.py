@@ -25,10 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
-from convstudy import backends, environment, models, network
+from convstudy import environment
 from convstudy.atomic import write_text
 from convstudy.data.cache import TASKS, Dataset, load_task
-from convstudy.train import epoch_order, train_pass
+from convstudy.settings import RunSettings
+from convstudy.train import epoch_order, prepare_backend, train_pass
 
 ALONE = "alone"
 ESTIMATE = "estimate"
@@ -38,34 +39,26 @@ class _Arm:
     """One arm made ready to time: its network built from its first seed's weights, its optimizer
     configured and an untimed warm-up pass done."""
 
-    def __init__(self, settings: dict, dataset: Dataset, images: int, warmup_images: int, log):
+    def __init__(
+        self, settings: RunSettings, dataset: Dataset, images: int, warmup_images: int, log
+    ):
         self.settings = settings
-        self.dataset = dataset.subset(settings["train_limit"], settings["test_limit"])
+        self.dataset = dataset.subset(settings.train_limit, settings.test_limit)
         self.images = min(images, len(self.dataset.train_labels))
-        shape = models.input_shape(settings, self.dataset.image_shape)
-        spec = models.build_spec(settings["model"], settings, self.dataset.num_classes)
-        self.backend = backends.create(
-            settings["framework"],
-            settings["threads"],
-            settings["device"],
-            settings["cpu_fallback"],
-            settings["hybridize"],
-        )
-        self.backend.build(spec, shape, network.initial_state(spec, shape, settings["seed"]))
-        self.backend.configure_optimizer(settings)
+        self.backend, _, _ = prepare_backend(settings, self.dataset)
         self.warmup = min(warmup_images, self.images)
-        self.backend.seed(settings["seed"])
-        order = epoch_order(settings["seed"], 0, self.images)[: self.warmup]
+        self.backend.seed(settings.seed)
+        order = epoch_order(settings.seed, 0, self.images)[: self.warmup]
         train_pass(self.backend, settings, self.dataset, order)
         self.passes = []
 
     def timed_pass(self, repeat: int, log) -> None:
-        order = epoch_order(self.settings["seed"], repeat + 1, self.images)
+        order = epoch_order(self.settings.seed, repeat + 1, self.images)
         seconds = train_pass(self.backend, self.settings, self.dataset, order)["seconds"]
         speed = self.images / seconds["train"]
         self.passes.append({"images": self.images, "seconds": seconds, "images_per_second": speed})
         log(
-            f"{self.settings['run']} pass {repeat + 1}: {seconds['train']:.2f} s, "
+            f"{self.settings.run} pass {repeat + 1}: {seconds['train']:.2f} s, "
             f"{speed:,.0f} images/s ("
             + ", ".join(f"{k} {v:.2f} s" for k, v in seconds.items() if k != "train")
             + ")"
@@ -73,7 +66,7 @@ class _Arm:
 
 
 def measure_interleaved(
-    arms: Sequence[tuple[dict, Dataset]],
+    arms: Sequence[tuple[RunSettings, Dataset]],
     repeats: int,
     images: int,
     warmup_images: int,
@@ -91,8 +84,8 @@ def measure_interleaved(
     ready = [_Arm(settings, dataset, images, warmup_images, log) for settings, dataset in arms]
     for arm in ready:
         log(
-            f"{arm.settings['run']}: timing {repeats} passes of {arm.images} training images "
-            f"alone ({cores_reserved} cores reserved, {arm.settings['threads']} framework "
+            f"{arm.settings.run}: timing {repeats} passes of {arm.images} training images "
+            f"alone ({cores_reserved} cores reserved, {arm.settings.threads} framework "
             f"threads, {arm.backend.device})"
             + (f", in rounds with {len(ready) - 1} other arm(s)" if len(ready) > 1 else "")
         )
@@ -103,14 +96,14 @@ def measure_interleaved(
     results = []
     for arm in ready:
         median = float(np.median([p["images_per_second"] for p in arm.passes]))
-        log(f"{arm.settings['run']}: median {median:,.0f} training images/s")
+        log(f"{arm.settings.run}: median {median:,.0f} training images/s")
         results.append(
             {
-                "arm": arm.settings["run"].rsplit("/", 1)[0],
-                "settings": arm.settings,
+                "arm": arm.settings.arm,
+                "settings": arm.settings.as_dict(),
                 "timing": ALONE,
                 "cores_reserved": cores_reserved,
-                "threads": arm.settings["threads"],
+                "threads": arm.settings.threads,
                 "device": arm.backend.device,
                 "warmup_images": arm.warmup,
                 "passes": arm.passes,
@@ -125,7 +118,7 @@ def measure_interleaved(
 
 
 def measure(
-    settings: dict,
+    settings: RunSettings,
     dataset: Dataset,
     repeats: int,
     images: int,
@@ -152,24 +145,29 @@ def _measure_arms(arms, timing_config: dict, cores: int, log) -> list[dict]:
 
 
 def measure_to_file(
-    settings: dict, dataset_path, timing_config: dict, cores: int, output, log=print
+    settings: RunSettings, dataset_path, timing_config: dict, cores: int, output, log=print
 ) -> dict:
     """The timing job: one arm measured (nothing else runs beside it: the rule reserves every
     core), written as JSON."""
-    dataset = load_task(dataset_path, settings["dataset"])
+    dataset = load_task(dataset_path, settings.dataset)
     (result,) = _measure_arms([(settings, dataset)], timing_config, cores, log)
     write_text(output, json.dumps(result, indent=1))
     return result
 
 
 def measure_comparison_to_file(
-    arm_settings: Sequence[dict], dataset_paths, timing_config: dict, cores: int, output, log=print
+    arm_settings: Sequence[RunSettings],
+    dataset_paths,
+    timing_config: dict,
+    cores: int,
+    output,
+    log=print,
 ) -> list[dict]:
     """The timing job of a timing comparison: its arms timed in rounds (nothing else runs beside
     it: the rule reserves every core), written as a JSON list of per-arm timings."""
     load = cache(load_task)  # arms on the same dataset share one copy of it
     arms = [
-        (settings, load(str(dataset_paths[settings["dataset"]]), settings["dataset"]))
+        (settings, load(str(dataset_paths[settings.dataset]), settings.dataset))
         for settings in arm_settings
     ]
     result = _measure_arms(arms, timing_config, cores, log)
@@ -178,7 +176,7 @@ def measure_comparison_to_file(
 
 
 def estimate_cpu_epoch(
-    settings: dict,
+    settings: RunSettings,
     dataset: Dataset,
     images: int,
     warmup_images: int,
@@ -190,10 +188,10 @@ def estimate_cpu_epoch(
     forward seconds per image times the test images (evaluation is a forward pass). For an arm
     too slow to train here (the full-size AlexNet): a measurement of N images, scaled, not a
     guess, and labelled as such."""
-    cpu = dict(settings, device="cpu")
+    cpu = settings.replace(device="cpu")
     timed = measure(cpu, dataset, 1, images, warmup_images, cores_reserved, log)
     (measured,) = timed["passes"]
-    run_set = dataset.subset(settings["train_limit"], settings["test_limit"])
+    run_set = dataset.subset(settings.train_limit, settings.test_limit)
     n_train, n_test = len(run_set.train_labels), len(run_set.test_labels)
     n, seconds = measured["images"], measured["seconds"]
     per_image, forward_per_image = seconds["train"] / n, seconds["forward"] / n
@@ -206,7 +204,7 @@ def estimate_cpu_epoch(
         **timed,
         "timing": ESTIMATE,
         "images_measured": n,
-        "batch_size": min(settings["batch_size"], n),
+        "batch_size": min(settings.batch_size, n),
         "seconds_per_image": per_image,
         "forward_seconds_per_image": forward_per_image,
         "train_images": n_train,
@@ -216,12 +214,12 @@ def estimate_cpu_epoch(
 
 
 def estimate_to_file(
-    settings: dict, dataset_path, estimate_config: dict, cores: int, output, log=print
+    settings: RunSettings, dataset_path, estimate_config: dict, cores: int, output, log=print
 ) -> dict:
     """The estimate job: an arm's CPU time per epoch from a short pass timed alone, as JSON."""
     result = estimate_cpu_epoch(
         settings,
-        load_task(dataset_path, settings["dataset"]),
+        load_task(dataset_path, settings.dataset),
         images=estimate_config["images"],
         warmup_images=estimate_config["warmup_images"],
         cores_reserved=cores,
@@ -234,20 +232,20 @@ def estimate_to_file(
 # --- the cost of a build, before it runs (convstudy.cost) ---
 
 
-def pass_rate(settings: dict, dataset: Dataset, images: int, log=print):
+def pass_rate(settings: RunSettings, dataset: Dataset, images: int, log=print):
     """What a pass of this arm costs here (a convstudy.cost.Rate): built and warmed up on one
     batch, then a pass of one batch and a pass of `images` images, timed alone. Their line
     separates a pass's fixed cost (a data loader's workers starting) from its cost per image."""
     from convstudy.cost import fit_rate
 
-    batch = settings["batch_size"]
+    batch = settings.batch_size
     started = time.perf_counter()
     arm = _Arm(settings, dataset, images, min(batch, images), log)
     built = time.perf_counter() - started
     large = arm.images
     passes = []
     for index, images in enumerate((max(1, min(batch, large // 2)), large)):
-        order = epoch_order(settings["seed"], index + 1, arm.images)[:images]
+        order = epoch_order(settings.seed, index + 1, arm.images)[:images]
         cpu = time.process_time()
         seconds = train_pass(arm.backend, settings, arm.dataset, order)["seconds"]
         cpu = time.process_time() - cpu
@@ -263,7 +261,7 @@ def pass_rate(settings: dict, dataset: Dataset, images: int, log=print):
     warmup = rate.pass_seconds + arm.warmup * rate.seconds_per_image
     rate = fit_rate(*passes, setup_seconds=built - warmup)
     log(
-        f"{settings['run'].rsplit('/', 1)[0]}: {rate.seconds_per_image * 1000:.3f} ms per "
+        f"{settings.arm}: {rate.seconds_per_image * 1000:.3f} ms per "
         f"training image, {rate.pass_seconds:.2f} s per pass, {rate.setup_seconds:.2f} s to "
         f"build (passes of {passes[0]['images']} and {passes[1]['images']} images)"
     )
@@ -310,7 +308,7 @@ def estimate_build_to_files(
     for key, (settings, images) in to_measure.items():
         images = images or batches * settings["batch_size"]
         stand_in = TASKS[settings["dataset"]].stand_in(images)
-        rates[key] = pass_rate(settings, stand_in, images, log)
+        rates[key] = pass_rate(RunSettings.from_dict(settings), stand_in, images, log)
     frameworks = {s["framework"] for s, _ in to_measure.values()}
     startup = cost.measure_startup(frameworks)
     log(

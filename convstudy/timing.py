@@ -1,8 +1,19 @@
-"""Wall-clock timing of a function: the median of repeated calls."""
+"""Wall-clock timing: the median of repeated calls of a function, and the phases of training.
+
+A training pass's time is split into phases: those its timer measures at each step
+(TIMED_PHASES: waiting for the next batch, the forward and backward passes, the optimizer step)
+and "other", the loop's own work between them; together they are TRAIN_PHASES, the phases of
+every pass timed alone (convstudy.speed) and of every epoch's training. An epoch adds "eval",
+predicting the test set after its pass (EPOCH_PHASES).
+"""
 
 import statistics
 import time
 from collections.abc import Callable
+
+TIMED_PHASES = ("data", "forward", "backward", "step")
+TRAIN_PHASES = (*TIMED_PHASES, "other")
+EPOCH_PHASES = (*TRAIN_PHASES, "eval")
 
 
 def median_seconds(fn: Callable[[], object], repeats: int, warmup: int = 1) -> float:
@@ -24,7 +35,7 @@ def median_seconds(fn: Callable[[], object], repeats: int, warmup: int = 1) -> f
 
 
 class PhaseTimer:
-    """Seconds spent in named phases of a loop (data, forward, backward, step, eval).
+    """Seconds spent in named phases of a loop (TIMED_PHASES in a training pass).
 
     Asynchronous frameworks must finish a phase's work before leaving it (the backends wait
     on their results inside the phase), or the time lands in whichever phase waits next.

@@ -1,9 +1,11 @@
 """One training loop for every run, whatever the framework (in the spirit of d2l's train_ch6).
 
-A run is fully described by its resolved settings (convstudy.settings). The loop draws the
-sample order and initial weights itself (numpy, from the seed), so two runs that differ only in
-framework or data path see the same data in the same order from the same start. It writes a
-checkpoint after every epoch and resumes from it when rerun with the same settings.
+A run is fully described by its resolved settings (convstudy.settings.RunSettings), and its
+network is made ready one way wherever it trains: a run, a timing job, the activation maps of a
+trained run (prepare_backend). The loop draws the sample order and initial weights itself
+(numpy, from the seed), so two runs that differ only in framework or data path see the same
+data in the same order from the same start. It writes a checkpoint after every epoch and
+resumes from it when rerun with the same settings.
 
 Once the outputs are written, the checkpoint becomes a record of the finished run: links to the
 outputs (no second copy on disk) in place of the last epoch's state. A run killed after that,
@@ -13,7 +15,6 @@ workflow removes a record once Snakemake has recorded the run's outputs (rules/c
 so that a run the user asks to run again (--forcerun) trains again.
 """
 
-import hashlib
 import json
 import os
 import resource
@@ -27,14 +28,13 @@ from pathlib import Path
 import numpy as np
 
 from convstudy import backends, environment, models, network
+from convstudy.backends import Backend
 from convstudy.data.cache import Dataset
 from convstudy.data.transforms import to_network_input
-from convstudy.timing import PhaseTimer
+from convstudy.network import Layer
+from convstudy.settings import RunSettings
+from convstudy.timing import TIMED_PHASES, PhaseTimer
 
-# Phases of a training pass the backends time themselves; "other" (the loop's own work between
-# them) and "eval" (predicting the test set after the pass) complete an epoch.
-TRAIN_PHASES = ("data", "forward", "backward", "step")
-PHASES = (*TRAIN_PHASES, "other", "eval")
 ALONGSIDE = "alongside other jobs"
 
 
@@ -53,8 +53,30 @@ class RunFiles:
         return {"metrics": self.metrics, "predictions": self.predictions, "weights": self.weights}
 
 
-def settings_digest(settings: dict) -> str:
-    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+def prepare_backend(
+    settings: RunSettings, dataset: Dataset
+) -> tuple[Backend, list[Layer], tuple[int, int, int]]:
+    """A run's network in its framework, ready to train: the model's layers for these settings
+    and the dataset's images (resized to image_size), built with the run's initial weights
+    (from its seed) on its threads and device, and its optimizer configured. Returns the
+    backend, the layers and the input shape (channels, height, width)."""
+    shape = models.input_shape(settings, dataset.image_shape)
+    spec = models.build_spec(settings.model, settings, dataset.num_classes)
+    backend = backends.create(
+        settings.framework,
+        settings.threads,
+        settings.device,
+        settings.cpu_fallback,
+        settings.hybridize,
+    )
+    restart(backend, settings, spec, shape)
+    return backend, spec, shape
+
+
+def restart(backend: Backend, settings: RunSettings, spec: list[Layer], shape) -> None:
+    """Back to the run's start: its initial weights and a fresh optimizer."""
+    backend.build(spec, shape, network.initial_state(spec, shape, settings.seed))
+    backend.configure_optimizer(settings)
 
 
 def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
@@ -63,52 +85,44 @@ def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
     return np.random.default_rng([seed, epoch]).permutation(n)
 
 
-def train(settings: dict, dataset: Dataset, files: RunFiles, log=print) -> dict:
+def train(settings: RunSettings, dataset: Dataset, files: RunFiles, log=print) -> dict:
     """Train one run to completion (resuming if a checkpoint matches) and write its outputs."""
-    digest = settings_digest(settings)
+    digest = settings.digest
     restored = _restore_finished(files, digest, log)
     if restored is not None:
         return restored
-    dataset = dataset.subset(settings["train_limit"], settings["test_limit"])
-    shape = models.input_shape(settings, dataset.image_shape)
-    spec = models.build_spec(settings["model"], settings, dataset.num_classes)
-    backend = backends.create(
-        settings["framework"],
-        settings["threads"],
-        settings["device"],
-        settings["cpu_fallback"],
-        settings["hybridize"],
+    dataset = dataset.subset(settings.train_limit, settings.test_limit)
+    backend, spec, shape = prepare_backend(settings, dataset)
+    history, start, times = _resume(
+        backend,
+        files.checkpoints,
+        digest,
+        log,
+        lambda: restart(backend, settings, spec, shape),
     )
-
-    def start_afresh():
-        backend.build(spec, shape, network.initial_state(spec, shape, settings["seed"]))
-        backend.configure_optimizer(settings)
-
-    start_afresh()
-    history, start, times = _resume(backend, files.checkpoints, digest, log, start_afresh)
     n_train = len(dataset.train_labels)
     log(
-        f"{settings['run']}: {backend.parameter_count():,} parameters on {backend.device}, "
+        f"{settings.run}: {backend.parameter_count():,} parameters on {backend.device}, "
         f"{n_train} training / {len(dataset.test_labels)} test images of shape {shape}, "
-        f"{settings['data_path']} data path"
+        f"{settings.data_path} data path"
     )
-    for epoch in range(start, settings["epochs"]):
-        backend.seed(settings["seed"] * 1000 + epoch)
+    for epoch in range(start, settings.epochs):
+        backend.seed(settings.seed * 1000 + epoch)
         record, predicted = train_epoch(backend, settings, dataset, epoch, log)
         history.append(record)
         log(
-            f"epoch {epoch + 1}/{settings['epochs']}: loss {record['train_loss']:.4f}, "
+            f"epoch {epoch + 1}/{settings.epochs}: loss {record['train_loss']:.4f}, "
             f"train acc {record['train_accuracy']:.4f}, test acc {record['test_accuracy']:.4f}, "
             f"{record['seconds']['total']:.1f} s, {record['images_per_second']:,.0f} images/s, "
-            f"{time_left(history, settings['epochs'])}"
+            f"{time_left(history, settings.epochs)}"
         )
         _save_checkpoint(backend, files.checkpoints, digest, history, predicted, times, files.log)
     _test_kill("last-epoch")
     predicted = _load_predictions(files.checkpoints)
 
     metrics = {
-        "run": settings["run"],
-        "settings": settings,
+        "run": settings.run,
+        "settings": settings.as_dict(),
         "settings_digest": digest,
         "parameters": backend.parameter_count(),
         "parameters_from_spec": network.parameter_count(spec, shape),
@@ -160,17 +174,17 @@ def _test_kill(stage: str) -> None:
         os.killpg(os.getpgid(0), signal.SIGKILL)
 
 
-def _batches(backend, settings, dataset: Dataset, order: np.ndarray):
+def _batches(backend, settings: RunSettings, dataset: Dataset, order: np.ndarray):
     """Yield framework batches in `order`, by the run's data path."""
-    images, labels, size = dataset.train_images, dataset.train_labels, settings["image_size"]
-    batch_size = settings["batch_size"]
-    if settings["data_path"] == "loader":
+    images, labels, size = dataset.train_images, dataset.train_labels, settings.image_size
+    batch_size = settings.batch_size
+    if settings.data_path == "loader":
         yield from backend.loader(
             images,
             labels,
             order,
             batch_size,
-            settings["workers"],
+            settings.workers,
             lambda image: to_network_input(image, size),
         )
         return
@@ -190,9 +204,9 @@ def _batches(backend, settings, dataset: Dataset, order: np.ndarray):
             yield backend.to_batch(batch_images, batch_labels)
 
 
-def train_pass(backend, settings, dataset: Dataset, order: np.ndarray) -> dict:
+def train_pass(backend, settings: RunSettings, dataset: Dataset, order: np.ndarray) -> dict:
     """One pass of training over the samples in `order`: summed loss, correct predictions and
-    seconds by phase ("other" is the loop's own work between phases)."""
+    seconds by phase (convstudy.timing.TRAIN_PHASES) and in all ("train")."""
     timer = PhaseTimer()
     loss_sum, correct = 0.0, 0
     started = time.perf_counter()
@@ -207,16 +221,18 @@ def train_pass(backend, settings, dataset: Dataset, order: np.ndarray) -> dict:
         correct += batch_correct
     # Sums kept on a GPU are read once, here (every phase has already waited for the device).
     loss_sum, correct = backend.read(loss_sum), backend.read(correct)
-    seconds = {phase: timer.seconds.get(phase, 0.0) for phase in TRAIN_PHASES}
+    seconds = {phase: timer.seconds.get(phase, 0.0) for phase in TIMED_PHASES}
     seconds["train"] = time.perf_counter() - started
-    seconds["other"] = max(0.0, seconds["train"] - sum(seconds[p] for p in TRAIN_PHASES))
+    seconds["other"] = max(0.0, seconds["train"] - sum(seconds[p] for p in TIMED_PHASES))
     return {"loss_sum": loss_sum, "correct": correct, "seconds": seconds}
 
 
-def train_epoch(backend, settings, dataset: Dataset, epoch: int, log=print):
+def train_epoch(backend, settings: RunSettings, dataset: Dataset, epoch: int, log=print):
+    """One epoch: a training pass in the epoch's order, then the test set predicted; its record
+    (losses, accuracies, seconds by phase, convstudy.timing.EPOCH_PHASES) and predictions."""
     n_train = len(dataset.train_labels)
     started = time.perf_counter()
-    trained = train_pass(backend, settings, dataset, epoch_order(settings["seed"], epoch, n_train))
+    trained = train_pass(backend, settings, dataset, epoch_order(settings.seed, epoch, n_train))
     seconds = trained["seconds"]
     loss = trained["loss_sum"] / n_train
     diverged = not np.isfinite(loss)
@@ -225,7 +241,7 @@ def train_epoch(backend, settings, dataset: Dataset, epoch: int, log=print):
         # weights are no longer numbers, so it predicts one class from here on.
         log(
             f"WARNING: epoch {epoch + 1}: the training loss is {trained['loss_sum']}; the run "
-            f"diverged (learning rate {settings['lr']:g} is too high for this setting)"
+            f"diverged (learning rate {settings.lr:g} is too high for this setting)"
         )
     eval_started = time.perf_counter()
     predicted = _predict(backend, settings, dataset.test_images)
@@ -243,13 +259,11 @@ def train_epoch(backend, settings, dataset: Dataset, epoch: int, log=print):
     return record, predicted
 
 
-def _predict(backend, settings, images: np.ndarray) -> np.ndarray:
-    step = settings["eval_batch_size"]
+def _predict(backend, settings: RunSettings, images: np.ndarray) -> np.ndarray:
+    step = settings.eval_batch_size
     return np.concatenate(
         [
-            backend.predict(to_network_input(images[i : i + step], settings["image_size"])).argmax(
-                1
-            )
+            backend.predict(to_network_input(images[i : i + step], settings.image_size)).argmax(1)
             for i in range(0, len(images), step)
         ]
     )

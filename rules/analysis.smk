@@ -131,20 +131,22 @@ rule time_breakdown:
         table=report(
             "results/tables/time_breakdown.csv",
             caption="../report/time_breakdown_table.rst",
-            category=outline.title("time"),
+            category=section_title("time"),
             subcategory="Every arm",
         ),
         markdown="results/tables/time_breakdown.md",
         figure=report(
             "results/figures/time_breakdown.png",
             caption="../report/time_breakdown_figure.rst",
-            category=outline.title("time"),
+            category=section_title("time"),
             subcategory="Every arm",
         ),
     log:
         "results/logs/analysis/time_breakdown.log",
     benchmark:
         "results/benchmarks/analysis/time_breakdown.tsv"
+    params:
+        models=list(config["models"]),  # the order of its models (the report's)
     threads: 1
     resources:
         mem_mb=1500,
@@ -164,14 +166,14 @@ rule width:
         table=report(
             "results/tables/width.csv",
             caption="../report/width_table.rst",
-            category=lambda w: outline.title(width_section()),
+            category=lambda w: section_title(width_section()),
             subcategory="Parameters against accuracy",
         ),
         markdown="results/tables/width.md",
         figure=report(
             "results/figures/width.png",
             caption="../report/width_figure.rst",
-            category=lambda w: outline.title(width_section()),
+            category=lambda w: section_title(width_section()),
             subcategory="Parameters against accuracy",
         ),
     log:
@@ -199,17 +201,17 @@ rule activation_maps:
         figure=report(
             "results/figures/activations/{dataset}.png",
             caption="../report/activations_figure.rst",
-            category=outline.title("activations"),
+            category=section_title("activations"),
         ),
         table=report(
             "results/tables/activations/{dataset}.csv",
             caption="../report/activations_table.rst",
-            category=outline.title("activations"),
+            category=section_title("activations"),
         ),
         channels=report(
             "results/tables/activations/{dataset}_channels.csv",
             caption="../report/activations_channels.rst",
-            category=outline.title("activations"),
+            category=section_title("activations"),
         ),
     log:
         "results/logs/analysis/activations/{dataset}.log",
@@ -238,12 +240,12 @@ rule confusion_matrix:
         figure=report(
             "results/figures/confusion/{dataset}.png",
             caption="../report/confusion_figure.rst",
-            category=outline.title("confusion"),
+            category=section_title("confusion"),
         ),
         table=report(
             "results/tables/confusion/{dataset}.csv",
             caption="../report/confusion_table.rst",
-            category=outline.title("confusion"),
+            category=section_title("confusion"),
         ),
         errors="results/tables/confusion/{dataset}_classes.csv",
     log:
@@ -300,12 +302,12 @@ rule environment:
         report(
             "results/tables/environment.csv",
             caption="../report/environment_table.rst",
-            category=outline.title("environment"),
+            category=section_title("environment"),
         ),
         cost=report(
             "results/tables/cost.csv",
             caption="../report/cost_table.rst",
-            category=outline.title("environment"),
+            category=section_title("environment"),
         ),
     log:
         "results/logs/analysis/environment.log",

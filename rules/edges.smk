@@ -4,7 +4,6 @@
 import re
 from pathlib import Path
 
-from convstudy import outline
 from convstudy.images import shown
 
 # The photographs (EDGE_IMAGES, EDGE_INPUTS) are listed in rules/common/edges.smk.
@@ -18,7 +17,7 @@ rule edges_image:
         figure=report(
             "results/figures/edges/{image}.png",
             caption="../report/edges_image.rst",
-            category=outline.title("edges"),
+            category=section_title("edges"),
             subcategory="Per image",
         ),
         table="results/tables/edges/{image}.csv",
@@ -49,20 +48,20 @@ rule edges_summary:
         table=report(
             "results/tables/edge_energy.csv",
             caption="../report/edge_energy_table.rst",
-            category=outline.title("edges"),
+            category=section_title("edges"),
             subcategory="Summary",
         ),
         markdown="results/tables/edge_energy.md",
         energy_figure=report(
             "results/figures/edge_energy.png",
             caption="../report/edge_energy_figure.rst",
-            category=outline.title("edges"),
+            category=section_title("edges"),
             subcategory="Summary",
         ),
         kernels_figure=report(
             "results/figures/edge_kernels.png",
             caption="../report/edge_kernels.rst",
-            category=outline.title("edges"),
+            category=section_title("edges"),
             subcategory="Summary",
         ),
     log:

@@ -4,11 +4,12 @@ from convstudy.threads import use_threads
 use_threads(snakemake.params.settings["threads"])
 
 from convstudy.logs import rule_log  # noqa: E402
+from convstudy.settings import RunSettings  # noqa: E402
 from convstudy.speed import measure_to_file  # noqa: E402
 
 with rule_log(snakemake.log[0]) as log:
     measure_to_file(
-        snakemake.params.settings,
+        RunSettings.from_dict(snakemake.params.settings),
         snakemake.input.dataset,
         snakemake.params.timing,
         snakemake.threads,

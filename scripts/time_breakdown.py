@@ -7,5 +7,6 @@ with rule_log(snakemake.log[0]) as log:
         snakemake.output.table,
         snakemake.output.markdown,
         snakemake.output.figure,
+        snakemake.params.models,
         log,
     )

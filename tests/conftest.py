@@ -84,7 +84,8 @@ def run_snakemake(workdir, *args, config=None, check=True, timeout=1200):
     workdir.mkdir(parents=True, exist_ok=True)
     settings = yaml.safe_load((REPO / "config.yaml").read_text())
     deep_update(settings, config or {})
-    (workdir / "config.yaml").write_text(yaml.safe_dump(settings))
+    # In config.yaml's order: the order of models: is the order of the report's sections.
+    (workdir / "config.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
     result = subprocess.run(
         snakemake_command(workdir, *args),

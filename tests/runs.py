@@ -6,6 +6,7 @@ import yaml
 from convstudy import settings as run_settings
 from convstudy.config import apply_preset, deep_merge
 from convstudy.data.cache import Dataset
+from convstudy.settings import RunSettings
 from convstudy.train import RunFiles, train
 from tests import synthetic
 from tests.conftest import REPO
@@ -36,7 +37,7 @@ def run_once(tmp_path, arm, dataset, name="run", overrides=None, log=None, **sca
     settings = run_settings.resolve(
         config, run_settings.Run(dataset_name, model, framework, variant, 0)
     )
-    settings.update(overrides or {})
+    settings = RunSettings.from_dict({**settings, **(overrides or {})})
     folder = tmp_path / name
     files = RunFiles(
         folder / "metrics.json",

@@ -48,8 +48,9 @@ class Backend(ABC):
         """Trainable parameters, counted by the framework itself."""
 
     @abstractmethod
-    def configure_optimizer(self, settings: dict) -> None:
-        """Set up optimizer, learning rate, momentum and weight decay from run settings."""
+    def configure_optimizer(self, settings) -> None:
+        """Set up optimizer, learning rate, momentum and weight decay from the run's settings (a
+        convstudy.settings.RunSettings: its optimizer, lr, momentum and weight_decay)."""
 
     @abstractmethod
     def seed(self, value: int) -> None:

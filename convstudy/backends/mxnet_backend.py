@@ -205,10 +205,10 @@ class MXNetBackend(Backend):
     # --- training ------------------------------------------------------------------------------
 
     def configure_optimizer(self, settings):
-        name = {"sgd": "sgd", "nesterov": "nag", "adam": "adam"}[settings["optimizer"]]
-        options = {"learning_rate": settings["lr"], "wd": settings["weight_decay"]}
+        name = {"sgd": "sgd", "nesterov": "nag", "adam": "adam"}[settings.optimizer]
+        options = {"learning_rate": settings.lr, "wd": settings.weight_decay}
         if name != "adam":
-            options["momentum"] = settings["momentum"]
+            options["momentum"] = settings.momentum
         self.trainer = self.mx.gluon.Trainer(self.net.collect_params(), name, options)
 
     def seed(self, value):

@@ -161,18 +161,18 @@ class TorchBackend(Backend):
     # --- training ------------------------------------------------------------------------------
 
     def configure_optimizer(self, settings):
-        name, params = settings["optimizer"], self.net.parameters()
+        name, params = settings.optimizer, self.net.parameters()
         if name == "adam":
             self.optimizer = torch.optim.Adam(
-                params, lr=settings["lr"], weight_decay=settings["weight_decay"]
+                params, lr=settings.lr, weight_decay=settings.weight_decay
             )
         else:
             self.optimizer = torch.optim.SGD(
                 params,
-                lr=settings["lr"],
-                momentum=settings["momentum"],
+                lr=settings.lr,
+                momentum=settings.momentum,
                 nesterov=name == "nesterov",
-                weight_decay=settings["weight_decay"],
+                weight_decay=settings.weight_decay,
             )
 
     def seed(self, value):

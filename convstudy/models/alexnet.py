@@ -11,9 +11,10 @@ from convstudy.network import (
     Pool,
     scaled,
 )
+from convstudy.settings import RunSettings, arm_settings, model_comparisons, parse_arm
 
-NAME = "AlexNet"  # how messages name it
-SECTION = "alexnet"  # the report section its comparisons belong to
+NAME = "AlexNet"  # how messages and the report name it
+SECTION = "alexnet"  # the report section its comparisons belong to: its own
 RESOURCES = {"mem_mb": 3000, "runtime": 240}  # one training run: memory (MB), minutes
 # The settings build reads: a variant setting any other model setting is refused.
 READS = frozenset({"activation", "pooling", "batchnorm", "width", "dropout"})
@@ -51,13 +52,52 @@ def network(
     ]
 
 
-def build(num_classes: int, settings: dict) -> list[Layer]:
+def build(num_classes: int, settings: RunSettings) -> list[Layer]:
     """The network of a run, from its resolved settings."""
     return network(
         num_classes,
-        settings["activation"],
-        settings["pooling"],
-        settings["batchnorm"],
-        settings["width"],
-        settings["dropout"],
+        settings.activation,
+        settings.pooling,
+        settings.batchnorm,
+        settings.width,
+        settings.dropout,
+    )
+
+
+def _width(width: float) -> str:
+    """'1/16 of its width' for 0.0625, 'its full width' for 1, 'x2 its width' for 2."""
+    if width == 1:
+        return "its full width"
+    if width < 1 and (1 / width).is_integer():
+        return (
+            f"1/{1 / width:g} of its width (width {width:g}: about 1/{width**-2:g} of its "
+            "weights)"
+        )
+    return f"x{width:g} its width"
+
+
+def introduction(config: dict) -> str:
+    """What its report section is about: its width and image size as the config sets them for
+    base, and the widths of the arms that need a GPU."""
+    base = arm_settings(config, "alexnet", "base")
+    size = base["image_size"]
+    larger = sorted(
+        {
+            arm_settings(config, "alexnet", parse_arm(arm, name)[3])["width"]
+            for name, comparison in model_comparisons(config, "alexnet").items()
+            if comparison.get("needs_gpu")
+            for arm in comparison["runs"]
+        }
+        - {base["width"]}
+    )
+    return (
+        "AlexNet [3] as in the textbook [1]"
+        + (f", its images resized to {size} x {size}" if size else "")
+        + f", at {_width(base['width'])}, so that it trains on a CPU"
+        + (
+            f"; where a GPU is available, the network at {' and '.join(map(_width, larger))} "
+            "beside it."
+            if larger
+            else "."
+        )
     )

@@ -4,8 +4,9 @@ measured alone (convstudy.speed; seconds per PER_IMAGES training images)."""
 import numpy as np
 from matplotlib.figure import Figure
 
-from convstudy.analysis import PER_IMAGES, TRAIN_PHASES
+from convstudy.analysis import PER_IMAGES
 from convstudy.plots import FIGURE_WIDTH, legend_outside, styled
+from convstudy.timing import TRAIN_PHASES
 
 # One colour per phase, the same in every figure, each distinct from the others and from the
 # white background: data waits in red so they stand out.

@@ -155,7 +155,7 @@ def ratio_cell(row) -> str:
 def comparison_display(table: pd.DataFrame, kind: str) -> pd.DataFrame:
     """The columns a reader needs, numbers formatted, intervals spelled out. Speed is the ratio
     to the baseline from the rounds the arms were timed in together: each arm's own speed is
-    given once, in section 8."""
+    given once, in the section where the time goes."""
     table = table[table["role"] != "reference"]
     display = pd.DataFrame(
         {

@@ -106,8 +106,9 @@ TERMS = {
     "preset": (
         "preset",
         ("preset",),
-        "A named scale of the whole study: full (the whole datasets, 10 epochs, 5 seeds for "
-        "LeNet) or quick (small subsets, 2 epochs, 2 seeds: it shows that every part runs).",
+        "A named scale of the whole study, set under presets: in config.yaml: full (the whole "
+        "datasets, every seed and epoch) or quick (small subsets, few epochs and seeds: it shows "
+        "that every part runs).",
     ),
     "epoch": (
         "epoch",

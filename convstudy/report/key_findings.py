@@ -41,7 +41,7 @@ def _pair(row, names: dict[tuple[str, str], str]) -> str:
 
 def _baseline_names(summary: pd.DataFrame) -> dict[tuple[str, str], str]:
     """Each comparison's baseline, named as in that comparison ('base (max pooling)' where
-    pooling is what varies, 'LeNet, MXNet' where the framework is)."""
+    pooling is what varies, '<model>, MXNet' where the framework is)."""
     baselines = summary[summary["role"] == "baseline"]
     return {(row["comparison"], row["arm"]): arm_name(row) for _, row in baselines.iterrows()}
 

@@ -4,10 +4,10 @@ definition. Applied, in the order the page is read, to the sentences the report 
 inside tables or captions, whose brackets are intervals and footnotes)."""
 
 import re
+from collections.abc import Mapping
 
 from markupsafe import Markup, escape
 
-from convstudy import outline
 from convstudy.report.glossary import TERMS
 
 _NUMBERS = r"\d+(?:(?:, | and |-|–)\d+)*"
@@ -15,10 +15,10 @@ _REFERENCE = rf"\b(?P<noun>Figures?|Tables?|[Ss]ections?) (?P<numbers>{_NUMBERS}
 _CITATION = r"\[(?P<citations>\d+(?:, \d+)*)\]"
 
 
-def _section_ids() -> dict[str, str]:
+def _section_ids(sections: Mapping[str, str]) -> dict[str, str]:
     """'1' -> 'edges': the number each numbered section's title starts with, to its id."""
     ids = {}
-    for key, title in outline.SECTIONS.items():
+    for key, title in sections.items():
         number = title.split(".", 1)[0]
         if number.isdigit():
             ids[number] = key
@@ -35,10 +35,11 @@ def _term_pattern() -> tuple[re.Pattern, dict[str, str]]:
 
 
 class Linker:
-    """Called on each sentence in reading order; remembers which terms it has linked."""
+    """Called on each sentence in reading order; remembers which terms it has linked. sections:
+    the report's sections, key -> title (convstudy.outline.sections)."""
 
-    def __init__(self):
-        self.sections = _section_ids()
+    def __init__(self, sections: Mapping[str, str]):
+        self.sections = _section_ids(sections)
         self.term_pattern, self.term_ids = _term_pattern()
         self.pattern = re.compile(f"{_REFERENCE}|{_CITATION}|{self.term_pattern.pattern}", re.I)
         self.linked: set[str] = set()

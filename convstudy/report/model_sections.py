@@ -1,28 +1,21 @@
-"""Sections 4 and 5: the trained models (LeNet, AlexNet). Their architecture tables, every accuracy
-comparison with its sentences, the learning-rate sweep and the width sweeps."""
+"""The models' sections, one per model section of the outline (convstudy.outline: the models
+under models: in config.yaml, in order): their architecture tables, every accuracy comparison with
+its sentences, the learning-rate sweep and the width sweeps."""
 
 import pandas as pd
 
 import convstudy.report.arms as arms
-from convstudy import models, stats
+from convstudy import models, outline, stats
 from convstudy.report.arms import describe, difference_text, pairing, seeds_text
 from convstudy.report.page import Page, findings_block, heading, notice
 from convstudy.report.wording import mean_std, plain_name, plain_setting
 
-# What each model's section is about (the study's design, not its results: those are generated).
-INTRODUCTIONS = {
-    "lenet": "LeNet [2] trained from scratch, each design choice a controlled comparison: every "
-    "arm of a comparison runs the same seeds, which fix the initial weights and the order of "
-    "the training images, and is compared with the comparison's baseline seed by seed (the "
-    "paired 95% interval of the difference [7]); where the interval includes zero, the text "
-    "says how large a difference the seeds would have detected [8]. The textbook's settings "
-    "[1] (its 2019 edition with max pooling and today's 2.0 edition with average pooling) are "
-    "drawn dashed beside each comparison; against base they are stated once, below. Batch "
-    "normalization is [4]. Speeds are ratios from the arms timed together in rounds; each arm's "
-    "own speed is in section 8.",
-    "alexnet": "AlexNet [3] as in the textbook [1] at a fraction of its width, so that it trains "
-    "on a CPU; where a GPU is available, the full-size network beside it.",
-}
+
+def introduction(plan, section: str) -> str:
+    """What a model's section is about: the introduction of its first model (convstudy.models),
+    stating the values of this build's config that it describes."""
+    first = outline.model_sections(plan["models"])[section][0]
+    return models.introduction(first, plan["config"])
 
 
 def base_definition(runs: pd.DataFrame, model: str) -> str | None:
@@ -240,7 +233,7 @@ def _architectures(plan, page: Page, section: str) -> list[dict]:
     """The architecture tables of the models whose comparisons this section shows."""
     item = plan["architectures"]
     table = pd.read_csv(item["path"])
-    table = table[[models.get(model).SECTION == section for model in table["model"]]]
+    table = table[[models.section(model) == section for model in table["model"]]]
     if table.empty:
         return []
     names = list(dict.fromkeys(table["architecture"]))
@@ -298,9 +291,7 @@ def section_blocks(plan, page: Page, section: str) -> list[dict]:
     joined = arms.joined_table(plan)
     blocks = []
     runs = pd.read_csv(plan["runs_table"]["path"]) if entries else pd.DataFrame()
-    for model in dict.fromkeys(
-        m for m in runs.get("model", []) if models.get(m).SECTION == section
-    ):
+    for model in dict.fromkeys(m for m in runs.get("model", []) if models.section(m) == section):
         definition = base_definition(runs, model)
         if definition:
             blocks.append({"kind": "paragraph", "text": definition})
@@ -328,11 +319,3 @@ def section_blocks(plan, page: Page, section: str) -> list[dict]:
 
 def _findings(table: pd.DataFrame, entry: dict) -> list[str]:
     return comparison_findings(table, entry["kind"])
-
-
-def lenet_blocks(plan, page: Page) -> list[dict]:
-    return section_blocks(plan, page, "lenet")
-
-
-def alexnet_blocks(plan, page: Page) -> list[dict]:
-    return section_blocks(plan, page, "alexnet")

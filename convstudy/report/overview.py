@@ -9,11 +9,14 @@ from convstudy.report.arms import enable_text
 from convstudy.report.wording import plain_name
 
 
-def seeds_run(runs: pd.DataFrame) -> str:
-    """The seeds each model actually ran: 'LeNet 0-4, AlexNet 0-2' (a comparison may run fewer
-    than scale.seeds, and a model at most scale.max_seeds)."""
+def seeds_run(runs: pd.DataFrame, order=()) -> str:
+    """The seeds each model actually ran, from its runs: '<model> 0-4; <other model> 0-2' (a
+    comparison may run fewer than scale.seeds, and a model at most scale.max_seeds), the models
+    in `order` (models: in config.yaml) first."""
     parts = []
-    for model, rows in runs.groupby("model", sort=False):
+    models = [*(m for m in order if m in set(runs["model"])), *runs["model"]]
+    for model in dict.fromkeys(models):
+        rows = runs[runs["model"] == model]
         seeds = sorted(int(s) for s in rows["seed"].unique())
         contiguous = seeds == list(range(seeds[0], seeds[-1] + 1))
         shown = (
@@ -37,7 +40,7 @@ def header(plan) -> tuple[str, list[str]]:
         for key, name in (("train_limit", "training images"), ("test_limit", "test images"))
     )
     try:
-        seeds = seeds_run(pd.read_csv(plan["runs_table"]["path"]))
+        seeds = seeds_run(pd.read_csv(plan["runs_table"]["path"]), plan["models"])
     except (pd.errors.EmptyDataError, FileNotFoundError):  # no run could be trained here
         seeds = "none"
     meta = (

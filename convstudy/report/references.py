@@ -4,8 +4,8 @@ from convstudy.report.page import Page
 
 REFERENCES = (
     "A. Zhang, Z. C. Lipton, M. Li, A. J. Smola. Dive into Deep Learning. Cambridge University "
-    "Press, 2023 (and the 2019 edition, d2l.ai); chapters on convolutions, LeNet, AlexNet and "
-    "batch normalization.",
+    "Press, 2023 (and the 2019 edition, d2l.ai); chapters on convolutional "
+    "networks, classic and modern, and batch normalization.",
     "Y. LeCun, L. Bottou, Y. Bengio, P. Haffner. Gradient-based learning applied to document "
     "recognition. Proceedings of the IEEE 86(11), 2278-2324, 1998.",
     "A. Krizhevsky, I. Sutskever, G. E. Hinton. ImageNet classification with deep convolutional "

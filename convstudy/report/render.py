@@ -1,6 +1,7 @@
 """The page from the plan: each section's blocks, in the outline's order, into the template."""
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import jinja2
@@ -24,30 +25,40 @@ from convstudy.report.page import Page
 
 TITLE = "Convolutional networks, hands-on: the study rebuilt"
 
-# Each section of the outline: its introduction and the function that builds its blocks.
+# The report's own sections (convstudy.outline): each one's introduction (a text, or a function
+# of the plan that writes it) and the function that builds its blocks. The models' sections, in
+# between, come from the models (model_sections).
 SECTIONS = {
     "findings": (key_findings.INTRODUCTION, key_findings.blocks),
     "edges": (edges.INTRODUCTION, edges.blocks),
     "conv_shapes": (conv_shapes.INTRODUCTION, conv_shapes.blocks),
     "conv1x1": (conv1x1.INTRODUCTION, conv1x1.blocks),
-    "lenet": (model_sections.INTRODUCTIONS["lenet"], model_sections.lenet_blocks),
-    "alexnet": (model_sections.INTRODUCTIONS["alexnet"], model_sections.alexnet_blocks),
-    "activations": (showcase.ACTIVATIONS_INTRODUCTION, showcase.activation_blocks),
-    "confusion": (showcase.CONFUSION_INTRODUCTION, showcase.confusion_blocks),
-    "time": (timing.INTRODUCTION, timing.blocks),
+    "activations": (showcase.activations_introduction, showcase.activation_blocks),
+    "confusion": (showcase.confusion_introduction, showcase.confusion_blocks),
+    "time": (timing.introduction, timing.blocks),
     "environment": (environment.INTRODUCTION, environment.blocks),
     "glossary": (glossary.INTRODUCTION, glossary.blocks),
     "references": ("", references.blocks),
-    "runs": (runs.INTRODUCTION, runs.blocks),
+    "runs": (runs.introduction, runs.blocks),
 }
+
+
+def section_parts(plan: dict, key: str) -> tuple[str, Callable]:
+    """A section's introduction and the function that builds its blocks."""
+    if key not in SECTIONS:  # a model section
+        return model_sections.introduction(plan, key), partial(
+            model_sections.section_blocks, section=key
+        )
+    introduction, build = SECTIONS[key]
+    return (introduction(plan) if callable(introduction) else introduction), build
 
 
 def build_context(plan: dict, report_dir: Path) -> dict:
     page = Page(report_dir)
     meta, notices = overview.header(plan)
     sections = []
-    for key, title in outline.SECTIONS.items():
-        introduction, build = SECTIONS[key]
+    for key, title in outline.sections(plan["models"]).items():
+        introduction, build = section_parts(plan, key)
         blocks = build(plan, page)
         sections.append(
             {
@@ -76,7 +87,7 @@ def render_report(plan: dict, report_dir: Path) -> tuple[str, dict]:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    environment_.filters["prose"] = Linker()
+    environment_.filters["prose"] = Linker(outline.sections(plan["models"]))
     context = build_context(plan, report_dir)
     return environment_.get_template("report.html.j2").render(**context), context
 

@@ -2,12 +2,16 @@
 
 import pandas as pd
 
+from convstudy import outline
 from convstudy.report.page import Page, findings_block
 
-INTRODUCTION = (
-    "Every run's final numbers and its own time per epoch (median over epochs), "
-    "measured alongside other jobs: not a speed comparison (section 8 has those)."
-)
+
+def introduction(plan) -> str:
+    return (
+        "Every run's final numbers and its own time per epoch (median over epochs), measured "
+        "alongside other jobs: not a speed comparison (section "
+        f"{outline.number('time', plan['models'])} has those)."
+    )
 
 
 def blocks(plan, page: Page) -> list[dict]:

@@ -1,18 +1,32 @@
-"""Sections 6 and 7: one trained LeNet per dataset, shown from inside: its activation maps and
-learned kernels beside the hand-designed ones, and its confusion matrix."""
+"""The activation maps and confusion matrices sections: one trained run per dataset (the arm
+config.yaml names under analysis.showcase), shown from inside: its activation maps and learned
+kernels beside the hand-designed ones, and its confusion matrix."""
 
 from collections.abc import Callable
 
 import pandas as pd
 
+from convstudy import models, outline
 from convstudy.report.page import Page, findings_block, heading, notice
 
-ACTIVATIONS_INTRODUCTION = (
-    "What the first layers of a trained LeNet respond to, beside the "
-    "hand-designed edge kernels of section 1 on the same test images, and the kernels it "
-    "learned beside the hand-designed ones."
-)
-CONFUSION_INTRODUCTION = "Which classes a trained LeNet mistakes for which, on its test images."
+
+def _shown(plan) -> str:
+    """The model of the showcase arm (analysis.showcase: model-framework/variant), by its
+    NAME."""
+    model = plan["config"]["analysis"]["showcase"].split("/")[0].rsplit("-", 1)[0]
+    return models.display_name(model) if model in models.registry() else model
+
+
+def activations_introduction(plan) -> str:
+    return (
+        f"What the first layers of a trained {_shown(plan)} respond to, beside the "
+        f"hand-designed edge kernels of section {outline.number('edges', plan['models'])} on "
+        "the same test images, and the kernels it learned beside the hand-designed ones."
+    )
+
+
+def confusion_introduction(plan) -> str:
+    return f"Which classes a trained {_shown(plan)} mistakes for which, on its test images."
 
 
 # A first-layer channel counts as edge-like when its map correlates with a hand-designed kernel's

@@ -1,4 +1,4 @@
-"""Section 8, where the time goes: every arm timed alone, and the timing comparisons (data path,
+"""Where the time goes: every arm timed alone, and the timing comparisons (data path,
 loader workers, hybridization, frameworks) with what the textbook expects."""
 
 import math
@@ -10,20 +10,55 @@ from convstudy import analysis, stats
 from convstudy.report.arms import describe, difference_text, speed_cell, speed_text
 from convstudy.report.page import Page, findings_block, heading
 from convstudy.report.wording import count, plain_name
+from convstudy.settings import arm_settings, parse_arm
+from convstudy.timing import TRAIN_PHASES
 
-INTRODUCTION = (
-    "Where training time goes on the CPU: waiting for data, forward and backward "
-    "passes, the optimizer step and other Python work; the textbook data path (DataLoader with "
-    "per-image transforms, 0/2/5 worker processes) against the in-memory path, MXNet "
-    "imperative against hybridized, MXNet against PyTorch. Every time here is measured alone, "
-    "by a timing job that reserves every core Snakemake was given: several passes over the "
-    "same images, their median and range. The arms of each comparison below are timed in one "
-    "job, in rounds of a pass each, so that a drift in the machine's speed falls on all alike."
-)
+
+def introduction(plan) -> str:
+    """What the section times, from the timing comparisons of this build's config: the data
+    paths and loader workers, the MXNet modes and the frameworks their arms compare."""
+    config = plan["config"]
+    arms_compared = [
+        parse_arm(arm, name)
+        for name, comparison in config["comparisons"].items()
+        if analysis.comparison_kind(comparison) == "timing"
+        for arm in comparison["runs"]
+    ]
+    settings = [
+        {**arm_settings(config, model, variant), "framework": framework}
+        for _, model, framework, variant in arms_compared
+    ]
+    workers = sorted({s["workers"] for s in settings if s["data_path"] == "loader"})
+    compared = []
+    if workers:
+        listed = ", ".join(map(str, workers[:-1])) + (" or " if len(workers) > 1 else "")
+        compared.append(
+            "the textbook data path (DataLoader with per-image transforms, "
+            f"{listed}{workers[-1]} worker processes)"
+            + (
+                " against the in-memory path"
+                if any(s["data_path"] == "memory" for s in settings)
+                else ""
+            )
+        )
+    if len({s["hybridize"] for s in settings if s["framework"] == "mxnet"}) > 1:
+        compared.append("MXNet imperative against hybridized")
+    frameworks = list(dict.fromkeys(s["framework"] for s in settings))
+    if len(frameworks) > 1:
+        compared.append(" against ".join(map(plain_name, frameworks)))
+    return (
+        "Where training time goes on the CPU: waiting for data, forward and backward passes, "
+        "the optimizer step and other Python work"
+        + (f"; {', '.join(compared)}" if compared else "")
+        + ". Every time here is measured alone, by a timing job that reserves every core "
+        "Snakemake was given: several passes over the same images, their median and range. The "
+        "arms of each comparison below are timed in one job, in rounds of a pass each, so that "
+        "a drift in the machine's speed falls on all alike."
+    )
 
 
 def _phases(row) -> dict[str, float]:
-    return {phase: row[f"seconds_{phase}"] for phase in analysis.TRAIN_PHASES}
+    return {phase: row[f"seconds_{phase}"] for phase in TRAIN_PHASES}
 
 
 def _threads(table: pd.DataFrame) -> str:
@@ -97,12 +132,11 @@ def expectation_finding(table: pd.DataFrame, faster: str, slower: str, claim: st
             measured += f", 95% interval {math.exp(ratio.low):.2f} to {math.exp(ratio.high):.2f}"
         measured += f" over {int(first['passes'])} rounds)"
     differences = {
-        phase: first[f"seconds_{phase}"] - second[f"seconds_{phase}"]
-        for phase in analysis.TRAIN_PHASES
+        phase: first[f"seconds_{phase}"] - second[f"seconds_{phase}"] for phase in TRAIN_PHASES
     }
     parts = ", ".join(
         f"{phase} {first[f'seconds_{phase}']:.2f} s against {second[f'seconds_{phase}']:.2f} s"
-        for phase in analysis.TRAIN_PHASES
+        for phase in TRAIN_PHASES
     )
     cause = max(differences, key=differences.get)
     # Rounded to what the sentence shows: a phase 0.00 s slower explains nothing.
@@ -157,7 +191,7 @@ def blocks(plan, page: Page) -> list[dict]:
             "Training images/s (range)": [speed_cell(r) for _, r in table.iterrows()],
             **{
                 f"{phase.capitalize()} (s)": table[f"seconds_{phase}"].map("{:.2f}".format)
-                for phase in analysis.TRAIN_PHASES
+                for phase in TRAIN_PHASES
             },
             "Waiting for data": table["data_share"].map("{:.0%}".format),
         }

@@ -2,6 +2,8 @@
 
 import math
 
+from convstudy import models
+
 
 def finite(value) -> bool:
     return value is not None and not (isinstance(value, float) and math.isnan(value))
@@ -64,11 +66,10 @@ _SETTING_NAMES = {
     "dropout": "dropout {}",
     "weight_decay": "weight decay {}",
 }
+# Frameworks and datasets; a model is named by its NAME (convstudy.models).
 _NAMES = {
     "mxnet": "MXNet",
     "torch": "PyTorch",
-    "lenet": "LeNet",
-    "alexnet": "AlexNet",
     "mnist": "MNIST",
     "fashion_mnist": "Fashion-MNIST",
     "cifar100_fine": "CIFAR-100 (fine)",
@@ -94,16 +95,24 @@ def plain_setting(text: str) -> str:
 
 
 def plain_name(label: str) -> str:
-    """'lenet-mxnet' -> 'LeNet, MXNet'; 'fashion_mnist/lenet-torch' -> 'Fashion-MNIST, LeNet,
-    PyTorch'; other names with their underscores as spaces."""
+    """'fashion_mnist/<model>-torch' -> 'Fashion-MNIST, <the model's NAME>, PyTorch'; other
+    names with their underscores as spaces."""
     parts = [p for part in label.split("/") for p in part.split("-")]
-    return ", ".join(_NAMES.get(p, p.replace("_", " ")) for p in parts)
+    return ", ".join(_plain_part(p) for p in parts)
+
+
+def _plain_part(part: str) -> str:
+    if part in _NAMES:
+        return _NAMES[part]
+    if part in models.registry():
+        return models.display_name(part)
+    return part.replace("_", " ")
 
 
 def arm_name(row) -> str:
     """How the report names an arm: 'base' (with what sets it apart in its comparison), its
     label from config.yaml, else the settings that set it apart in plain words, else its model
-    and framework ('LeNet, PyTorch' where only the framework differs)."""
+    and framework ('<model>, PyTorch' where only the framework differs)."""
     label, setting = str(row["label"]), str(row.get("setting", ""))
     differs = bool(setting) and setting != "same settings"
     variant = str(row.get("arm", "")).rsplit("/", 1)[-1]

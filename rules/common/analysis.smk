@@ -125,9 +125,15 @@ def runnable_comparison_tables(wildcards):
     return expand(rules.comparison.output.table, name=runnable_comparisons())
 
 
+def section_title(key):
+    """A report section's title in this study's outline (its models' sections numbered in the
+    order of models:): the report category of its files."""
+    return outline.title(key, config["models"])
+
+
 def comparison_section(wildcards):
     """The report category (section title) of a comparison's files."""
-    return outline.title(run_analysis.comparison_section(config["comparisons"][wildcards.name]))
+    return section_title(run_analysis.comparison_section(config["comparisons"][wildcards.name]))
 
 
 def comparison_title(wildcards):
@@ -135,10 +141,11 @@ def comparison_title(wildcards):
 
 
 def width_section():
-    """The section (key) of the width sweeps: that of the first one."""
+    """The section (key) of the width sweeps: that of the first one (with none, the first
+    model's)."""
     widths = width_comparisons()
     if not widths:
-        return "lenet"
+        return models.section(next(iter(config["models"])))
     return run_analysis.comparison_section(config["comparisons"][widths[0]])
 
 

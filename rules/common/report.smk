@@ -65,6 +65,9 @@ def report_plan():
     widths = width_comparisons()
     return {
         "preset": config["preset"],
+        # The models' sections, in this order, and what the introductions describe.
+        "models": list(config["models"]),
+        "config": config,
         "scale": config["scale"],
         "default_epochs": config["train"]["epochs"],
         "generated_by": "the rule report of this Snakemake workflow",
@@ -188,7 +191,7 @@ def plan_files(value):
     if isinstance(value, dict):
         files = [value[key] for key in FILE_KEYS if value.get(key)]
         for key, inner in value.items():
-            if key not in (*FILE_KEYS, "context"):
+            if key not in (*FILE_KEYS, "context", "config"):
                 files += plan_files(inner)
         return files
     if isinstance(value, list):

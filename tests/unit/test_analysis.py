@@ -149,7 +149,7 @@ def test_runs_table_takes_the_median_epoch_and_splits_its_time():
     assert row["epoch_seconds"] == pytest.approx(4.5)
     assert row["seconds_other"] == pytest.approx(4.5 - sum(PHASE_SECONDS.values()))
     assert row["timing"] == "alongside other jobs" and not row["diverged"]
-    total = sum(row[column] for column in analysis.PHASE_COLUMNS)
+    total = sum(row[column] for column in analysis.EPOCH_PHASE_COLUMNS)
     assert total == pytest.approx(row["epoch_seconds"])
     epochs = analysis.epochs_table(pooling_metrics())
     assert len(epochs) == 18 and set(epochs["epoch"]) == {1, 2}

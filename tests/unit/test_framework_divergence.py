@@ -7,6 +7,8 @@ where a window's two largest values (or a ReLU's input and 0) are that close, th
 differently and an element of the gradient moves.
 """
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -148,8 +150,9 @@ def test_a_traced_step_is_the_training_step(framework):
     from convstudy.timing import PhaseTimer
     from tests.runs import synthetic_dataset
 
-    settings = {"activation": "relu", "pooling": "max", "batchnorm": True, "width": 0.5}
-    optimizer = {"optimizer": "nesterov", "lr": 0.1, "momentum": 0.9, "weight_decay": 1e-4}
+    # What LeNet's build and a backend's optimizer read of a run's settings (a RunSettings).
+    settings = SimpleNamespace(activation="relu", pooling="max", batchnorm=True, width=0.5)
+    optimizer = SimpleNamespace(optimizer="nesterov", lr=0.1, momentum=0.9, weight_decay=1e-4)
     spec = models.build_spec("lenet", settings, 10)
     dataset = synthetic_dataset(n_train=96)
     images = dataset.train_images.transpose(0, 3, 1, 2).astype(np.float32) / 255
@@ -183,7 +186,7 @@ def lenet_trace(activation="relu", pooling="max"):
     from convstudy import models, network
     from tests.runs import synthetic_dataset
 
-    settings = {"activation": activation, "pooling": pooling, "batchnorm": False, "width": 0.5}
+    settings = SimpleNamespace(activation=activation, pooling=pooling, batchnorm=False, width=0.5)
     spec = models.build_spec("lenet", settings, 10)
     dataset = synthetic_dataset(n_train=8)
     images = dataset.train_images.transpose(0, 3, 1, 2).astype(np.float32) / 255

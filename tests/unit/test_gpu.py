@@ -5,9 +5,10 @@ the time breakdown still adding up. Skipped, saying why, where a framework sees 
 import numpy as np
 import pytest
 
-from convstudy import analysis, backends, network
+from convstudy import backends, network
 from convstudy.models import alexnet, lenet
-from convstudy.timing import PhaseTimer
+from convstudy.settings import RunSettings
+from convstudy.timing import TRAIN_PHASES, PhaseTimer
 from tests.runs import numbers, run_once, synthetic_dataset
 
 pytestmark = pytest.mark.gpu
@@ -80,12 +81,12 @@ def test_on_the_gpu_the_values_stay_on_the_device_and_the_phases_add_up(tmp_path
     )
     seconds = metrics["epochs"][0]["seconds"]
     assert all(seconds[phase] > 0 for phase in ("data", "forward", "backward", "step"))
-    parts = sum(seconds[phase] for phase in analysis.TRAIN_PHASES)
+    parts = sum(seconds[phase] for phase in TRAIN_PHASES)
     assert parts == pytest.approx(seconds["train"], rel=1e-6)
     backend = backends.create(framework, threads=1, device="cuda")
     spec = lenet.network(10)
     backend.build(spec, (1, 28, 28), network.initial_state(spec, (1, 28, 28), seed=0))
-    backend.configure_optimizer(metrics["settings"])
+    backend.configure_optimizer(RunSettings.from_dict(metrics["settings"]))
     dataset = synthetic_dataset(n_train=8)
     batch = backend.to_batch(to_network_input(dataset.train_images), dataset.train_labels)
     assert backend.deferred_metrics

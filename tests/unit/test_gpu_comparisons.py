@@ -47,10 +47,11 @@ def test_the_switch_decides_whatever_the_machine():
 
 def test_the_cpu_estimate_is_one_measured_pass_scaled_to_the_runs_epoch():
     config = quick_config(train_limit=300, test_limit=100)
-    settings = run_settings.resolve(
-        config, run_settings.Run("fashion_mnist", "lenet", "torch", "base", 0)
-    )
-    settings["device"] = "cuda"  # an estimate of the CPU, whatever the run would use
+    settings = run_settings.RunSettings.from_dict(
+        run_settings.resolve(config, run_settings.Run("fashion_mnist", "lenet", "torch", "base", 0))
+    ).replace(
+        device="cuda"
+    )  # an estimate of the CPU, whatever the run would use
     dataset = synthetic_dataset(n_train=400, n_test=150)
     estimate = speed.estimate_cpu_epoch(settings, dataset, 96, 32, 2, log=lambda _: None)
     assert estimate["timing"] == "estimate" and estimate["device"].startswith("cpu")

@@ -4,8 +4,10 @@ import numpy as np
 import pytest
 
 from convstudy import backends, models, network
+from convstudy import settings as run_settings
 from convstudy.models import alexnet, lenet
 from convstudy.network import Activation, BatchNorm, Conv, Dense, Flatten, Pool, Residual
+from convstudy.settings import RunSettings
 
 
 def tiny_residual_cnn(num_classes: int = 10) -> list:
@@ -137,26 +139,22 @@ def test_a_residual_block_adds_its_input_and_must_keep_its_shape():
 
 def test_a_model_is_a_module_found_by_name():
     assert {"lenet", "alexnet"} <= set(models.registry())
-    assert models.get("lenet").SECTION == "lenet" and models.get("alexnet").RESOURCES["mem_mb"]
+    assert models.section("lenet") == "lenet" and models.get("alexnet").RESOURCES["mem_mb"]
     assert models.describe("alexnet").startswith("AlexNet as in d2l")
     with pytest.raises(ValueError, match="there is no convstudy/models/resnet.py"):
         models.get("resnet")
 
 
-class RecordingSettings(dict):
-    """Settings that remember which keys were read."""
+class RecordingSettings:
+    """A run's settings that remember which of them were read."""
 
-    def __init__(self, *args):
-        super().__init__(*args)
+    def __init__(self, settings):
+        self._settings = settings
         self.read = set()
 
-    def __getitem__(self, key):
+    def __getattr__(self, key):
         self.read.add(key)
-        return super().__getitem__(key)
-
-    def get(self, key, default=None):
-        self.read.add(key)
-        return super().get(key, default)
+        return getattr(self._settings, key)
 
 
 @pytest.mark.parametrize("name", sorted(models.registry()))
@@ -167,7 +165,9 @@ def test_a_model_reads_exactly_the_settings_it_declares(name):
     from tests.runs import quick_config
 
     config = quick_config()
-    settings = RecordingSettings({**config["train"], **config["models"].get(name, {})})
+    config["models"].setdefault(name, {})
+    run = run_settings.Run("fashion_mnist", name, "torch", "base", 0)
+    settings = RecordingSettings(RunSettings.from_dict(run_settings.resolve(config, run)))
     models.build_spec(name, settings, 10)
     assert settings.read == models.reads(name)
     assert models.display_name(name) == models.get(name).NAME

@@ -1,6 +1,8 @@
 """The layers of d2l's ResNet chapter: a residual block with a 1x1 shortcut convolution, pooling
 with padding and global average pooling, described once and built alike by both frameworks."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
@@ -177,7 +179,7 @@ def test_one_training_step_of_a_small_resnet_changes_both_frameworks_alike():
     for framework in backends.FRAMEWORKS:
         backend = built(framework, spec, state)
         backend.configure_optimizer(
-            {"optimizer": "sgd", "lr": 0.5, "momentum": 0.0, "weight_decay": 0.0}
+            SimpleNamespace(optimizer="sgd", lr=0.5, momentum=0.0, weight_decay=0.0)
         )
         backend.train_step(backend.to_batch(images, labels), PhaseTimer())
         stepped[framework] = backend.state()
@@ -217,7 +219,8 @@ def test_a_small_resnet_resumed_from_a_checkpoint_steps_as_the_uninterrupted_one
     spec = small_resnet()
     rng = np.random.default_rng(10)
     batches = [(rng.random((4, *SHAPE), dtype=np.float32), np.arange(4)) for _ in range(2)]
-    optimizer = {"optimizer": "sgd", "lr": 0.1, "momentum": 0.9, "weight_decay": 1e-4}
+    # What a backend's optimizer reads of a run's settings (a convstudy.settings.RunSettings).
+    optimizer = SimpleNamespace(optimizer="sgd", lr=0.1, momentum=0.9, weight_decay=1e-4)
     first = built(framework, spec, network.initial_state(spec, SHAPE, seed=11))
     first.configure_optimizer(optimizer)
     first.train_step(first.to_batch(*batches[0]), PhaseTimer())

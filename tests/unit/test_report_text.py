@@ -7,17 +7,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from convstudy import stats
+from convstudy import outline, stats
 from convstudy.report import key_findings
 from convstudy.report.links import Linker
 from convstudy.report.wording import agreement, arm_name, plain_setting
 
 NAN = math.nan
+SECTIONS = outline.sections(["lenet", "alexnet"])
 
 
 def test_references_become_links_to_what_they_name():
     linked = str(
-        Linker()("Shown in Figures 3 and 4 and Table 12; see section 8 and sections 2-3 [5, 6].")
+        Linker(SECTIONS)(
+            "Shown in Figures 3 and 4 and Table 12; see section 8 and sections 2-3 [5, 6]."
+        )
     )
     assert 'Figures <a href="#figure-3">3</a> and <a href="#figure-4">4</a>' in linked
     assert 'Table <a href="#table-12">12</a>' in linked
@@ -27,7 +30,7 @@ def test_references_become_links_to_what_they_name():
 
 
 def test_a_glossary_term_is_linked_at_its_first_use_only():
-    link = Linker()
+    link = Linker(SECTIONS)
     first = str(link("Each arm ran 5 seeds; the paired 95% CI of its difference."))
     again = str(link("Another arm, another seed, another paired 95% CI."))
     assert '<a class="term" href="#term-arm">arm</a>' in first
@@ -37,7 +40,7 @@ def test_a_glossary_term_is_linked_at_its_first_use_only():
 
 
 def test_prose_is_escaped_before_it_is_linked():
-    assert str(Linker()("<b>bold</b> & x")) == "&lt;b&gt;bold&lt;/b&gt; &amp; x"
+    assert str(Linker(SECTIONS)("<b>bold</b> & x")) == "&lt;b&gt;bold&lt;/b&gt; &amp; x"
 
 
 def test_settings_and_arms_are_named_in_plain_words():

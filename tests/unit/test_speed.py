@@ -4,6 +4,8 @@ import pytest
 
 from convstudy import analysis, speed
 from convstudy import settings as run_settings
+from convstudy.settings import RunSettings
+from convstudy.timing import TRAIN_PHASES
 from tests.runs import quick_config, synthetic_dataset
 
 
@@ -11,8 +13,10 @@ from tests.runs import quick_config, synthetic_dataset
 def test_timing_passes_time_the_same_images_and_every_phase(arm):
     model_framework, variant = arm.split("/")
     model, framework = model_framework.split("-")
-    settings = run_settings.resolve(
-        quick_config(), run_settings.Run("fashion_mnist", model, framework, variant, 0)
+    settings = RunSettings.from_dict(
+        run_settings.resolve(
+            quick_config(), run_settings.Run("fashion_mnist", model, framework, variant, 0)
+        )
     )
     dataset = synthetic_dataset(n_train=300, n_test=20)
     result = speed.measure(
@@ -25,11 +29,11 @@ def test_timing_passes_time_the_same_images_and_every_phase(arm):
         log=lambda _: None,
     )
     assert result["timing"] == "alone" and result["cores_reserved"] == 4
-    assert result["threads"] == settings["threads"] == 1
+    assert result["threads"] == settings.threads == 1
     assert [p["images"] for p in result["passes"]] == [256, 256]
     for timed in result["passes"]:
         seconds = timed["seconds"]
-        parts = sum(seconds[phase] for phase in analysis.TRAIN_PHASES)
+        parts = sum(seconds[phase] for phase in TRAIN_PHASES)
         assert parts == pytest.approx(seconds["train"], rel=1e-6)
         assert timed["images_per_second"] == pytest.approx(256 / seconds["train"])
     table = analysis.timings_table([result])
@@ -40,8 +44,10 @@ def test_timing_passes_time_the_same_images_and_every_phase(arm):
 def test_arms_of_a_timing_comparison_are_timed_in_rounds():
     config = quick_config()
     arms = [
-        run_settings.resolve(
-            config, run_settings.Run("fashion_mnist", "lenet", framework, "base", 0)
+        RunSettings.from_dict(
+            run_settings.resolve(
+                config, run_settings.Run("fashion_mnist", "lenet", framework, "base", 0)
+            )
         )
         for framework in ("mxnet", "torch")
     ]

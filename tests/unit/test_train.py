@@ -10,6 +10,7 @@ import yaml
 
 from convstudy import settings as run_settings
 from convstudy.config import ConfigError, apply_preset, deep_merge
+from convstudy.settings import RunSettings
 from convstudy.train import RunFiles, train
 from tests.conftest import REPO
 from tests.runs import numbers, quick_config, run_once, synthetic_dataset
@@ -263,7 +264,7 @@ def test_saved_weights_reload_to_the_same_predictions(tmp_path, framework):
     metrics, predicted, files = run_once(
         tmp_path, f"fashion_mnist/lenet-{framework}/batchnorm", dataset, epochs=1
     )
-    spec = models.build_spec("lenet", metrics["settings"], 10)
+    spec = models.build_spec("lenet", RunSettings.from_dict(metrics["settings"]), 10)
     backend = backends.create(framework, threads=1, device="cpu")
     backend.build(spec, (1, 28, 28), network.initial_state(spec, (1, 28, 28), seed=99))
     backend.load_weights(str(files.weights))
@@ -280,7 +281,7 @@ def test_a_diverging_run_is_recorded_as_diverged_not_failed(tmp_path, framework)
     settings = run_settings.resolve(
         config, run_settings.Run("fashion_mnist", "lenet", framework, "base", 0)
     )
-    settings["lr"] = 1e12
+    settings = RunSettings.from_dict(settings).replace(lr=1e12)
     folder = tmp_path / "diverged"
     files = RunFiles(*(folder / n for n in ("m.json", "p.npz", "w", "checkpoints")))
     metrics = train(settings, dataset, files, log=messages.append)

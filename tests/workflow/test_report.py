@@ -18,14 +18,16 @@ import pandas as pd
 import pytest
 import yaml
 
+from convstudy import outline
 from convstudy import settings as run_settings
 from convstudy.config import apply_preset
 from convstudy.environment import gpu_names
-from convstudy.outline import SECTIONS
 from tests.conftest import REPO, deep_update, require, run_snakemake
 
 pytestmark = pytest.mark.slow
 
+# The report's sections, for config.yaml's models.
+SECTIONS = outline.sections(yaml.safe_load((REPO / "config.yaml").read_text())["models"])
 # Left out where no GPU is available (config: gpu_comparisons: auto), with an estimate instead.
 GPU_COMPARISONS = {"alexnet_full_size"}
 GPU_ONLY_ARM = "fashion_mnist/alexnet-torch/full_size"
