@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
+import convstudy.report.divergence as divergence
 from convstudy import analysis, stats
-from convstudy.report import divergence
 from convstudy.report.page import Page, findings_block, heading, notice
 from convstudy.report.wording import (
     arm_name,

@@ -54,14 +54,14 @@ def blocks(plan, page: Page) -> list[dict]:
         item,
         "Where and how this build's numbers were measured",
     )
-    blocks = [findings_block(environment_findings(table), shown), shown]
+    tables = [shown]
     costs = pd.read_csv(plan["cost"]["path"])
     if len(costs):
-        blocks.append(
+        tables.append(
             page.table(
                 cost_table(costs),
                 plan["cost"],
                 "What the build's jobs cost, by rule and by model x framework x dataset",
             )
         )
-    return blocks
+    return [findings_block(environment_findings(table), *tables), *tables]
