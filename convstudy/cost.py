@@ -34,6 +34,7 @@ NOT_COST = frozenset(
     | {"test_limit"}
 )
 # The rules that train or time networks; every other rule draws tables and figures.
+ESTIMATE_RULE = "estimate_build"  # the job that makes the estimate (rules/cost.smk)
 TRAINING_RULES = ("train", "time_comparison", "estimate_cpu_epoch", "framework_divergence")
 
 
@@ -399,9 +400,7 @@ def measure_startup(frameworks: Iterable[str], repeats: int = 1) -> Startup:
         )
         for framework in sorted(set(frameworks))
     }
-    return Startup(
-        base=base, frameworks=imports, drawing=_seconds_to_run(_DRAWING_JOB, repeats)
-    )
+    return Startup(base=base, frameworks=imports, drawing=_seconds_to_run(_DRAWING_JOB, repeats))
 
 
 # --- after the build: what its jobs' benchmark files add up to ---
@@ -483,10 +482,13 @@ def cost_rows(actual: Sequence[dict], estimate: dict | None, cores: int) -> list
 
 def build_totals(actual: Sequence[dict], estimate: dict | None, cores: int) -> dict:
     """The build as a whole: the seconds during which its jobs ran, their CPU seconds, the CPU
-    efficiency (CPU time / (cores given x wall time)) and the estimate's wall time at `cores`."""
+    efficiency (CPU time / (cores given x wall time)), and the estimate's wall time at `cores`
+    beside the seconds the jobs it estimated took (all but the estimate's own job)."""
     wall = busy_seconds((row["start"], row["end"]) for row in actual)
     cpu = sum(row["cpu_seconds"] for row in actual)
+    estimated = [row for row in actual if row["rule"] != ESTIMATE_RULE]
     return {
+        "wall_seconds_after_estimate": busy_seconds((r["start"], r["end"]) for r in estimated),
         "jobs": len(actual),
         "wall_seconds": wall,
         "cpu_seconds": cpu,

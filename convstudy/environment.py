@@ -230,6 +230,7 @@ def _build_cost(totals: dict) -> str:
     if totals["estimated_wall_seconds"] is not None:
         text += (
             f"; estimated before the build: {duration(totals['estimated_wall_seconds'])} for the "
-            f"{totals['estimated_jobs']} jobs it had left"
+            f"{totals['estimated_jobs']} jobs it had left, which took "
+            f"{duration(totals['wall_seconds_after_estimate'])}"
         )
     return text

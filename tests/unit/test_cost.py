@@ -256,6 +256,9 @@ def test_the_build_cost_sums_by_rule_and_kind_beside_the_estimate(tmp_path):
     assert totals["cpu_efficiency"] == pytest.approx(31 / (2 * 24))
     # The estimate laid out again on the 2 cores the build had: 12 | 12, then 3.
     assert totals["estimated_wall_seconds"] == 15
+    # Beside it, the jobs it estimated: all but the estimate's own (here the one of 1000-1020).
+    with_estimate = [actual[0], {**actual[1], "rule": "estimate_build"}, actual[2]]
+    assert cost.build_totals(with_estimate, estimate, 2)["wall_seconds_after_estimate"] == 10 + 4
 
 
 def test_stand_in_images_have_the_task_shape_and_sizes():
