@@ -20,8 +20,6 @@ import heapq
 import json
 import math
 import os
-import subprocess
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -362,45 +360,42 @@ def usable_cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
-# What a job process imports before it computes: Snakemake's script preamble, numpy and the
-# library's data and log modules; a framework, when it creates its backend. A job that draws is
-# taken to cost its imports (pandas, matplotlib, the library) and one small figure.
-_BASE_IMPORTS = "import snakemake.script, numpy, convstudy.data.cache, convstudy.logs"
-_DRAWING_JOB = (
-    "import io, snakemake.script, pandas, matplotlib; matplotlib.use('Agg'); "
-    "import matplotlib.pyplot as plt, convstudy.build; "
-    "figure, axes = plt.subplots(1, 2, figsize=(10, 4), layout='constrained'); "
-    "[axis.plot(range(100)) for axis in axes]; figure.savefig(io.BytesIO(), format='png')"
-)
+def measure_startup_here(frameworks: Iterable[str]) -> Startup:
+    """A job's start-up, measured in the job that calls this (the estimate's, itself a job of the
+    workflow) before it imports any framework: the seconds from its process's start to now
+    (Snakemake's script preamble, the interpreter and the library's imports); each framework's
+    import, timed as it is made; and a job that draws, taken to cost that start-up, its imports
+    (pandas, matplotlib, the library's figures) and one small figure."""
+    import psutil
 
+    base = max(0.0, time.time() - psutil.Process().create_time())
+    imports = {}
+    for framework in sorted(set(frameworks)):
+        from convstudy import backends
 
-def _seconds_to_run(code: str, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
-        times.append(time.perf_counter() - started)
-    return _median(times)
+        backends.create(framework, 1, "cpu")
+        imports[framework] = time.perf_counter() - started
+    started = time.perf_counter()
+    _draw_a_small_figure()
+    return Startup(base=base, frameworks=imports, drawing=base + time.perf_counter() - started)
 
 
-def measure_startup(frameworks: Iterable[str], repeats: int = 1) -> Startup:
-    """A job process's start-up on this machine, timed in fresh processes (median of repeats):
-    what every training run pays before its first batch, and every drawing job before it
-    draws."""
-    base = _seconds_to_run(_BASE_IMPORTS, repeats)
-    imports = {
-        framework: max(
-            0.0,
-            _seconds_to_run(
-                f"{_BASE_IMPORTS}; from convstudy import backends; "
-                f"backends.create({framework!r}, 1, 'cpu')",
-                repeats,
-            )
-            - base,
-        )
-        for framework in sorted(set(frameworks))
-    }
-    return Startup(base=base, frameworks=imports, drawing=_seconds_to_run(_DRAWING_JOB, repeats))
+def _draw_a_small_figure() -> None:
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    import convstudy.build  # noqa: F401 - what a drawing job imports
+
+    figure, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
+    for axis in axes:
+        axis.plot(range(100))
+    figure.savefig(io.BytesIO(), format="png")
+    plt.close(figure)
 
 
 # --- after the build: what its jobs' benchmark files add up to ---

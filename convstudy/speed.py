@@ -303,19 +303,19 @@ def estimate_build_to_files(
         for settings in job.get("arms", []):
             images = job.get("images")  # an estimate job's own pass, for arms too slow for more
             to_measure.setdefault(cost.cost_key(settings), (settings, images))
+    # First, before any framework is imported: what a job's start-up costs here.
+    startup = cost.measure_startup_here({s["framework"] for s, _ in to_measure.values()})
+    log(
+        f"start-up of a job: {startup.base:.1f} s, and to import "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in startup.frameworks.items())
+        + f"; of a job that draws: {startup.drawing:.1f} s"
+    )
     log(f"timing {len(to_measure)} kinds of pass, alone ({cores} cores reserved)")
     rates = {}
     for key, (settings, images) in to_measure.items():
         images = images or batches * settings["batch_size"]
         stand_in = TASKS[settings["dataset"]].stand_in(images)
         rates[key] = pass_rate(RunSettings.from_dict(settings), stand_in, images, log)
-    frameworks = {s["framework"] for s, _ in to_measure.values()}
-    startup = cost.measure_startup(frameworks)
-    log(
-        f"start-up of a job: {startup.base:.1f} s, and to import "
-        + ", ".join(f"{k} {v:.1f} s" for k, v in startup.frameworks.items())
-        + f"; of a job that draws: {startup.drawing:.1f} s"
-    )
     sizes = {name: task.sizes for name, task in TASKS.items()}
     jobs = cost.job_costs(planned, rates, startup, earlier, sizes)
     result = cost.summary(jobs, cores, cost.usable_cpus())
