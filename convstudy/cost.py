@@ -152,8 +152,9 @@ def job_costs(
 
     planned: {rule, name, output, benchmark, done, threads, exclusive, and for a training run its
     settings, for a timing or estimate job the settings of each arm it measures (arms) and how
-    (timing: repeats, images, warmup_images)}; rates: cost_key -> Rate; earlier: benchmark path
-    -> read_benchmark, from an earlier build; sizes: task -> (training images, test images).
+    (timing: repeats, images, warmup_images), for a job that draws the frameworks it imports
+    (imports)}; rates: cost_key -> Rate; earlier: benchmark path -> read_benchmark, from an
+    earlier build; sizes: task -> (training images, test images).
     """
     by_arm, by_rule = defaultdict(list), defaultdict(list)
     for job in planned:
@@ -200,8 +201,8 @@ def _job_cost(job, rates, startup, earlier, sizes, by_arm, by_rule) -> JobCost:
     elif same_rule := by_rule.get(job["rule"]):  # another job of the rule, in an earlier build
         seconds = _median([b["seconds"] for b in same_rule])
         cpu, source = _median([b["cpu_seconds"] for b in same_rule]), "earlier build"
-    else:
-        seconds = cpu = startup.drawing
+    else:  # a job that draws: its start-up, and the frameworks it computes with
+        seconds = cpu = startup.drawing + sum(startup.frameworks[f] for f in job.get("imports", []))
         source = "start-up"
     return JobCost(
         rule=job["rule"],

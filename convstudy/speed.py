@@ -304,7 +304,9 @@ def estimate_build_to_files(
             images = job.get("images")  # an estimate job's own pass, for arms too slow for more
             to_measure.setdefault(cost.cost_key(settings), (settings, images))
     # First, before any framework is imported: what a job's start-up costs here.
-    startup = cost.measure_startup_here({s["framework"] for s, _ in to_measure.values()})
+    frameworks = {s["framework"] for s, _ in to_measure.values()}
+    frameworks |= {f for job in planned if not job["done"] for f in job.get("imports", [])}
+    startup = cost.measure_startup_here(frameworks)
     log(
         f"start-up of a job: {startup.base:.1f} s, and to import "
         + ", ".join(f"{k} {v:.1f} s" for k, v in startup.frameworks.items())

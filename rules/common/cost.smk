@@ -6,6 +6,9 @@ from convstudy import cost
 
 # Jobs that measure time: each reserves every core Snakemake is given, so nothing runs beside it.
 MEASURING_RULES = ("time_comparison", "estimate_cpu_epoch", "conv1x1_timing", "im2col_timing")
+# Jobs that train nothing but compute with both frameworks (section 2's and 3's convolutions):
+# their start-up includes importing them.
+BOTH_FRAMEWORKS = ("conv_shapes", "conv1x1_timing", "im2col_timing")
 ESTIMATE = "results/estimate.json"
 
 
@@ -55,12 +58,14 @@ def planned_jobs():
             jobs.append({**job, "arms": [settings], "timing": timing_once, "images": estimate["images"]})
     jobs += [planned_job("edges_image", image, "figure", image=image) for image in EDGE_IMAGES.images]
     for rule_name in ("edges_summary", "conv_shapes", "conv1x1_timing", "im2col_timing"):
-        jobs.append(planned_job(rule_name, rule_name))
+        imports = list(FRAMEWORKS) if rule_name in BOTH_FRAMEWORKS else []
+        jobs.append({**planned_job(rule_name, rule_name), "imports": imports})
     jobs += [planned_job("comparison", name, "table", name=name) for name in runnable_comparisons()]
     if width_comparisons():
         jobs.append(planned_job("width", "width", "table"))
     for dataset in showcase_available():
-        jobs.append(planned_job("activation_maps", dataset, "figure", dataset=dataset))
+        showcase = {"imports": [showcase_run(dataset).framework]}  # it loads the trained network
+        jobs.append({**planned_job("activation_maps", dataset, "figure", dataset=dataset), **showcase})
         jobs.append(planned_job("confusion_matrix", dataset, "figure", dataset=dataset))
     for rule_name in ("aggregate", "time_breakdown", "architectures", "environment", "report"):
         jobs.append(planned_job(rule_name, rule_name))

@@ -269,3 +269,15 @@ def test_stand_in_images_have_the_task_shape_and_sizes():
     assert data.image_shape == task.image_shape and data.num_classes == 20
     assert len(data.train_labels) == 300 and data.train_labels.max() < 20
     assert task.sizes == (50000, 10000)
+
+
+def test_a_job_that_draws_with_a_framework_pays_its_import(tmp_path):
+    job = {
+        "rule": "conv_shapes",
+        "name": "conv_shapes",
+        "output": str(tmp_path / "c.csv"),
+        "benchmark": str(tmp_path / "c.tsv"),
+        "imports": ["mxnet", "torch"],
+    }
+    (estimated,) = cost.job_costs([job], {}, STARTUP, {}, SIZES)
+    assert estimated.seconds == 3.0 + 1.0 + 2.0
