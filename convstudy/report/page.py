@@ -52,7 +52,7 @@ def encode_figure(path: str | Path, photographic: bool) -> tuple[str, int, int]:
         if photographic:
             image.save(buffer, "WEBP", quality=PHOTO_QUALITY, method=4)
         else:
-            image.save(buffer, "WEBP", lossless=True, quality=80, method=4)
+            image.save(buffer, "WEBP", lossless=True, quality=90, method=5)
         data = base64.b64encode(buffer.getvalue()).decode("ascii")
         return f"data:image/webp;base64,{data}", image.width, image.height
 

@@ -317,7 +317,7 @@ def test_a_run_killed_after_its_last_epoch_is_finished_without_training_again(
         ),
         (
             "results/runs/fashion_mnist/lenett-mxnet/base/seed0/metrics.json",
-            "fashion_mnist/lenett-mxnet/base: unknown model 'lenett'; known: alexnet, lenet",
+            "fashion_mnist/lenett-mxnet/base: unknown model 'lenett'; known: lenet, alexnet",
         ),
         (
             "results/runs/fashion_mnist/lenet-mxnt/base/seed0/metrics.json",
