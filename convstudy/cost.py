@@ -122,10 +122,15 @@ def read_benchmark(path: str | Path) -> dict | None:
         return None
 
 
+def _train_images(settings: dict, sizes: tuple[int, int]) -> int:
+    """The training images a run of these settings passes over: its task's, up to train_limit."""
+    return min(sizes[0], settings["train_limit"] or sizes[0])
+
+
 def _run_epoch_seconds(settings: dict, sizes: tuple[int, int], rate: Rate) -> tuple[float, float]:
     """(wall, CPU) seconds of one epoch: a pass over the run's training images and a forward pass
     over its test images."""
-    train_images = min(sizes[0], settings["train_limit"] or sizes[0])
+    train_images = _train_images(settings, sizes)
     test_images = min(sizes[1], settings["test_limit"] or sizes[1])
     train = rate.pass_seconds + train_images * rate.seconds_per_image
     forward = test_images * rate.forward_seconds_per_image
@@ -135,8 +140,7 @@ def _run_epoch_seconds(settings: dict, sizes: tuple[int, int], rate: Rate) -> tu
 
 def _timed_images(settings: dict, sizes: tuple[int, int], timing: dict) -> int:
     """Training images a timing job passes over for one arm: warm-up, then repeated passes."""
-    train_images = min(sizes[0], settings["train_limit"] or sizes[0])
-    images = min(timing["images"], train_images)
+    images = min(timing["images"], _train_images(settings, sizes))
     return min(timing["warmup_images"], images) + timing["repeats"] * images
 
 

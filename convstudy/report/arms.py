@@ -11,11 +11,11 @@ import pandas as pd
 
 import convstudy.report.divergence as divergence
 from convstudy import analysis, stats
+from convstudy.cost import duration
 from convstudy.report.page import Page, findings_block, heading, notice
 from convstudy.report.wording import (
     arm_name,
     count,
-    duration_text,
     finite,
     plus_minus,
     signed,
@@ -258,7 +258,7 @@ def estimate_text(estimate: dict, label: str) -> str:
     return (
         f"On this machine's CPU an epoch of {estimate['arm']} ({label}: "
         f"{estimate['train_images']:,} training and {estimate['test_images']:,} test images) "
-        f"would take about {duration_text(estimate['epoch_seconds'])}: an estimate from one pass "
+        f"would take about {duration(estimate['epoch_seconds'])}: an estimate from one pass "
         f"over {estimate['images_measured']:,} training images (batch {estimate['batch_size']}, "
         f"{threads} thread{'s' if threads != 1 else ''}, timed alone) at "
         f"{estimate['seconds_per_image']:.3f} s per image, scaled to the epoch."
