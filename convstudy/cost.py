@@ -394,7 +394,9 @@ def _draw_a_small_figure() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    import convstudy.build  # noqa: F401 - what a drawing job imports
+    # What a drawing job imports: the figures and the tables they draw on (pandas, scipy);
+    # not convstudy.build, which imports the training loop that imports this module.
+    import convstudy.plots.curves  # noqa: F401
 
     figure, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
     for axis in axes:
