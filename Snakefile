@@ -17,13 +17,16 @@ configfile: CONFIG_FILE
 report: "report/workflow.rst"
 
 
-# Helpers first (functions and the state the rules need), by concern; then the rules.
+# Helpers first, each file using only those before it: the config, the datasets, the photographs,
+# then the study (convstudy.plan.Study, which decides what runs) and the rules' input functions;
+# then the rules.
 include: "rules/common/config.smk"
 include: "rules/common/datasets.smk"
+include: "rules/common/edges.smk"
+include: "rules/common/study.smk"
 include: "rules/common/runs.smk"
 include: "rules/common/analysis.smk"
 include: "rules/common/report.smk"
-include: "rules/common/edges.smk"
 include: "rules/common/cost.smk"
 include: "rules/datasets.smk"
 include: "rules/runs.smk"

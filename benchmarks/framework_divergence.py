@@ -26,8 +26,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 def networks(comparison: str, variants, seed, preset: str, device: str) -> tuple[list, int]:
     """The networks to trace as the workflow's divergence_networks gives them, and the steps."""
-    from convstudy import settings as run_settings
     from convstudy.config import apply_preset
+    from convstudy.plan import Study
 
     config = yaml.safe_load((REPO / "config.yaml").read_text())
     config = apply_preset(dict(config, preset=preset))
@@ -36,13 +36,12 @@ def networks(comparison: str, variants, seed, preset: str, device: str) -> tuple
         declared["divergence"] = dict(declared["divergence"], variants=list(variants))
     if seed is not None:
         declared["seeds"] = [seed]
-    traced = []
-    for variant, runs in run_settings.divergence_runs(config, comparison).items():
-        settings = {}
-        for framework, run in runs.items():
-            settings[framework] = dict(run_settings.resolve(config, run), device=device)
-        label = run_settings.variant_label(config, variant)
-        traced.append({"variant": variant, "label": label, "settings": settings})
+    traced = Study(config).divergence_networks(comparison)
+    for network in traced:
+        network["settings"] = {
+            framework: dict(settings, device=device)
+            for framework, settings in network["settings"].items()
+        }
     return traced, declared["divergence"]["steps"]
 
 

@@ -242,15 +242,6 @@ def declared_runs(config: dict) -> list[Run]:
     return sorted({run for name in config["comparisons"] for run in comparison_runs(config, name)})
 
 
-def timing_run(config: dict, arm: str) -> Run:
-    """The run whose settings and initial weights an arm's timing job uses: its first seed (the
-    first of scale.seeds for an arm no comparison declares)."""
-    dataset, model, framework, variant = parse_arm(arm, "timing")
-    seeds = [run.seed for run in declared_runs(config) if run.arm == arm]
-    seed = min(seeds) if seeds else config["scale"]["seeds"][0]
-    return Run(dataset, model, framework, variant, seed)
-
-
 def variant_label(config: dict, variant: str) -> str:
     """How a report names a variant: its `label` where every part has one, else its name."""
     labels = [config["variants"].get(part, {}).get("label") for part in variant.split("+")]

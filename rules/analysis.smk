@@ -39,7 +39,7 @@ rule aggregate:
         "results/benchmarks/analysis/aggregate.tsv"
     params:
         # The comparisons whose tables are joined, in the order of comparison_tables.
-        comparisons=lambda w: runnable_comparisons(),
+        comparisons=lambda w: STUDY.runnable_comparisons,
     threads: 1
     resources:
         mem_mb=1500,
@@ -77,7 +77,7 @@ rule comparison:
     wildcard_constraints:
         name="|".join(config["comparisons"]),
     params:
-        comparison=lambda w: comparison_params(w.name),
+        comparison=lambda w: STUDY.comparison_params(w.name),
     threads: 1
     resources:
         mem_mb=1500,
@@ -108,7 +108,7 @@ rule framework_divergence:
     wildcard_constraints:
         name="|".join(DIVERGENCE_COMPARISONS) or "(?!)",
     params:
-        networks=divergence_networks,
+        networks=lambda w: STUDY.divergence_networks(w.name),
         steps=lambda w: config["comparisons"][w.name]["divergence"]["steps"],
     # Both frameworks in one process, one after the other: the larger of their thread counts.
     threads: max(config["threads"].values())
@@ -131,14 +131,14 @@ rule time_breakdown:
         table=report(
             "results/tables/time_breakdown.csv",
             caption="../report/time_breakdown_table.rst",
-            category=section_title("time"),
+            category=STUDY.section_title("time"),
             subcategory="Every arm",
         ),
         markdown="results/tables/time_breakdown.md",
         figure=report(
             "results/figures/time_breakdown.png",
             caption="../report/time_breakdown_figure.rst",
-            category=section_title("time"),
+            category=STUDY.section_title("time"),
             subcategory="Every arm",
         ),
     log:
@@ -159,21 +159,19 @@ rule time_breakdown:
 rule width:
     """The parameter-size question: accuracy against parameter count, every width sweep."""
     input:
-        lambda w: [
-            run_file(run) for name in width_comparisons() for run in comparison_runs(config, name)
-        ],
+        width_metrics,
     output:
         table=report(
             "results/tables/width.csv",
             caption="../report/width_table.rst",
-            category=lambda w: section_title(width_section()),
+            category=lambda w: STUDY.section_title(STUDY.width_section()),
             subcategory="Parameters against accuracy",
         ),
         markdown="results/tables/width.md",
         figure=report(
             "results/figures/width.png",
             caption="../report/width_figure.rst",
-            category=lambda w: section_title(width_section()),
+            category=lambda w: STUDY.section_title(STUDY.width_section()),
             subcategory="Parameters against accuracy",
         ),
     log:
@@ -181,7 +179,7 @@ rule width:
     benchmark:
         "results/benchmarks/analysis/width.tsv"
     params:
-        comparisons=lambda w: {name: comparison_params(name) for name in width_comparisons()},
+        comparisons=lambda w: {name: STUDY.comparison_params(name) for name in STUDY.width_comparisons},
     threads: 1
     resources:
         mem_mb=1500,
@@ -195,23 +193,23 @@ rule activation_maps:
     """A trained LeNet's feature maps on sample test images, beside the section-1 kernels."""
     input:
         dataset=task_cache,
-        metrics=lambda w: run_file(showcase_run(w.dataset), "metrics"),
-        weights=lambda w: run_file(showcase_run(w.dataset), "weights"),
+        metrics=showcase_file("metrics"),
+        weights=showcase_file("weights"),
     output:
         figure=report(
             "results/figures/activations/{dataset}.png",
             caption="../report/activations_figure.rst",
-            category=section_title("activations"),
+            category=STUDY.section_title("activations"),
         ),
         table=report(
             "results/tables/activations/{dataset}.csv",
             caption="../report/activations_table.rst",
-            category=section_title("activations"),
+            category=STUDY.section_title("activations"),
         ),
         channels=report(
             "results/tables/activations/{dataset}_channels.csv",
             caption="../report/activations_channels.rst",
-            category=section_title("activations"),
+            category=STUDY.section_title("activations"),
         ),
     log:
         "results/logs/analysis/activations/{dataset}.log",
@@ -221,7 +219,7 @@ rule activation_maps:
         dataset="|".join(SHOWCASE_DATASETS),
     params:
         samples=ANALYSIS["activation_samples"],
-        run=lambda w: showcase_run(w.dataset).path,
+        run=lambda w: STUDY.showcase_run(w.dataset).path,
     threads: 1
     resources:
         mem_mb=2000,
@@ -235,17 +233,17 @@ rule confusion_matrix:
     """Confusion matrix of a trained LeNet on the test set: counts and row-normalized."""
     input:
         dataset=task_cache,
-        predictions=lambda w: run_file(showcase_run(w.dataset), "predictions"),
+        predictions=showcase_file("predictions"),
     output:
         figure=report(
             "results/figures/confusion/{dataset}.png",
             caption="../report/confusion_figure.rst",
-            category=section_title("confusion"),
+            category=STUDY.section_title("confusion"),
         ),
         table=report(
             "results/tables/confusion/{dataset}.csv",
             caption="../report/confusion_table.rst",
-            category=section_title("confusion"),
+            category=STUDY.section_title("confusion"),
         ),
         errors="results/tables/confusion/{dataset}_classes.csv",
     log:
@@ -255,7 +253,7 @@ rule confusion_matrix:
     wildcard_constraints:
         dataset="|".join(SHOWCASE_DATASETS),
     params:
-        run=lambda w: showcase_run(w.dataset).path,
+        run=lambda w: STUDY.showcase_run(w.dataset).path,
     threads: 1
     resources:
         mem_mb=1500,
@@ -279,7 +277,7 @@ rule architectures:
     benchmark:
         "results/benchmarks/analysis/architectures.tsv"
     params:
-        architectures=lambda w: architecture_settings(),
+        architectures=lambda w: STUDY.architecture_settings(),
     threads: 1
     resources:
         mem_mb=1000,
@@ -302,19 +300,19 @@ rule environment:
         report(
             "results/tables/environment.csv",
             caption="../report/environment_table.rst",
-            category=section_title("environment"),
+            category=STUDY.section_title("environment"),
         ),
         cost=report(
             "results/tables/cost.csv",
             caption="../report/cost_table.rst",
-            category=section_title("environment"),
+            category=STUDY.section_title("environment"),
         ),
     log:
         "results/logs/analysis/environment.log",
     benchmark:
         "results/benchmarks/analysis/environment.tsv"
     params:
-        conditions=lambda w: build_conditions(),
+        conditions=lambda w: STUDY.build_conditions(),
         costed=lambda w: costed_jobs(),
     threads: 1
     resources:
@@ -332,8 +330,8 @@ rule analysis:
         rules.environment.output,
         rules.architectures.output,
         rules.time_breakdown.output,
-        lambda w: expand(rules.comparison.output, name=runnable_comparisons()),
-        lambda w: expand(rules.framework_divergence.output, name=divergence_comparisons()),
-        lambda w: rules.width.output if width_comparisons() else [],
-        lambda w: expand(rules.activation_maps.output, dataset=showcase_available()),
-        lambda w: expand(rules.confusion_matrix.output, dataset=showcase_available()),
+        lambda w: expand(rules.comparison.output, name=STUDY.runnable_comparisons),
+        lambda w: expand(rules.framework_divergence.output, name=STUDY.divergence_comparisons),
+        lambda w: rules.width.output if STUDY.width_comparisons else [],
+        lambda w: expand(rules.activation_maps.output, dataset=STUDY.showcase_datasets),
+        lambda w: expand(rules.confusion_matrix.output, dataset=STUDY.showcase_datasets),

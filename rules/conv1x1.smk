@@ -13,13 +13,13 @@ rule conv1x1_timing:
         table=report(
             "results/tables/conv1x1_timing.csv",
             caption="../report/conv1x1_table.rst",
-            category=section_title("conv1x1"),
+            category=STUDY.section_title("conv1x1"),
         ),
         markdown="results/tables/conv1x1_timing.md",
         figure=report(
             "results/figures/conv1x1_timing.png",
             caption="../report/conv1x1_figure.rst",
-            category=section_title("conv1x1"),
+            category=STUDY.section_title("conv1x1"),
         ),
     log:
         "results/logs/conv1x1_timing.log",
@@ -42,13 +42,13 @@ rule im2col_timing:
         table=report(
             "results/tables/im2col.csv",
             caption="../report/im2col_table.rst",
-            category=section_title("conv1x1"),
+            category=STUDY.section_title("conv1x1"),
         ),
         markdown="results/tables/im2col.md",
         figure=report(
             "results/figures/im2col_timing.png",
             caption="../report/im2col_figure.rst",
-            category=section_title("conv1x1"),
+            category=STUDY.section_title("conv1x1"),
         ),
     log:
         "results/logs/im2col_timing.log",

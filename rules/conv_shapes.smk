@@ -8,13 +8,13 @@ rule conv_shapes:
         table=report(
             "results/tables/conv_shapes.csv",
             caption="../report/conv_shapes_table.rst",
-            category=section_title("conv_shapes"),
+            category=STUDY.section_title("conv_shapes"),
         ),
         markdown="results/tables/conv_shapes.md",
         figure=report(
             "results/figures/conv_shapes_agreement.png",
             caption="../report/conv_shapes_agreement.rst",
-            category=section_title("conv_shapes"),
+            category=STUDY.section_title("conv_shapes"),
         ),
     log:
         "results/logs/conv_shapes.log",

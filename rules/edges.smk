@@ -17,7 +17,7 @@ rule edges_image:
         figure=report(
             "results/figures/edges/{image}.png",
             caption="../report/edges_image.rst",
-            category=section_title("edges"),
+            category=STUDY.section_title("edges"),
             subcategory="Per image",
         ),
         table="results/tables/edges/{image}.csv",
@@ -48,20 +48,20 @@ rule edges_summary:
         table=report(
             "results/tables/edge_energy.csv",
             caption="../report/edge_energy_table.rst",
-            category=section_title("edges"),
+            category=STUDY.section_title("edges"),
             subcategory="Summary",
         ),
         markdown="results/tables/edge_energy.md",
         energy_figure=report(
             "results/figures/edge_energy.png",
             caption="../report/edge_energy_figure.rst",
-            category=section_title("edges"),
+            category=STUDY.section_title("edges"),
             subcategory="Summary",
         ),
         kernels_figure=report(
             "results/figures/edge_kernels.png",
             caption="../report/edge_kernels.rst",
-            category=section_title("edges"),
+            category=STUDY.section_title("edges"),
             subcategory="Summary",
         ),
     log:

@@ -26,15 +26,14 @@ def reported(rule_name, key=0, caption=True, **wildcards):
 
 def report_plan():
     """Every file the report shows and every part it leaves out; see convstudy/report/__init__.py."""
-    skipped = skipped_comparisons()
     comparisons = []
-    for name in runnable_comparisons():
-        params = {"comparison": comparison_params(name)}
+    for name in STUDY.runnable_comparisons:
+        params = {"comparison": STUDY.comparison_params(name)}
         comparisons.append(
             {
                 "name": name,
-                "title": config["comparisons"][name]["title"],
-                "section": run_analysis.comparison_section(config["comparisons"][name]),
+                "title": STUDY.comparisons[name].title,
+                "section": STUDY.comparisons[name].section,
                 "kind": params["comparison"]["figure"],
                 "expected_faster": params["comparison"].get("expected_faster"),
                 "table": reported("comparison", "table", name=name, params=params),
@@ -53,16 +52,15 @@ def report_plan():
         dataset: {
             "dataset": dataset,
             "title": catalog.DATASETS[dataset].title,
-            "run": showcase_run(dataset).path,
+            "run": STUDY.showcase_run(dataset).path,
         }
-        for dataset in showcase_available()
+        for dataset in STUDY.showcase_datasets
     }
 
     def showcase_item(rule_name, key, dataset, caption=True):
         params = {"run": showcase[dataset]["run"]}
         return reported(rule_name, key, caption, dataset=dataset, params=params)
 
-    widths = width_comparisons()
     return {
         "preset": config["preset"],
         # The models' sections, in this order, and what the introductions describe.
@@ -76,14 +74,14 @@ def report_plan():
         "datasets": {
             name: {
                 "title": info.title,
-                "available": dataset_status(name)[0],
-                "why": "" if dataset_status(name)[0] else dataset_status(name)[1],
+                "available": STUDY.dataset_available(name),
+                "why": "" if STUDY.dataset_available(name) else dataset_status(name)[1],
             }
             for name, info in catalog.DATASETS.items()
         },
         "edges": {
             "images": [
-                reported("edges_image", "figure", image=image) for image in EDGE_IMAGES.images
+                reported("edges_image", "figure", image=image) for image in STUDY.edge_images
             ],
             "kernels_figure": reported("edges_summary", "kernels_figure"),
             "energy_figure": reported("edges_summary", "energy_figure"),
@@ -103,48 +101,42 @@ def report_plan():
         "skipped": [
             {
                 "name": name,
-                "title": config["comparisons"][name]["title"],
-                "section": run_analysis.comparison_section(config["comparisons"][name]),
+                "title": STUDY.comparisons[name].title,
+                "section": STUDY.comparisons[name].section,
                 "dataset": dataset,
             }
-            for name, dataset in skipped.items()
+            for name, dataset in STUDY.skipped_comparisons.items()
         ],
         "gpu_skipped": [
             {
                 "name": name,
-                "title": config["comparisons"][name]["title"],
-                "section": run_analysis.comparison_section(config["comparisons"][name]),
+                "title": STUDY.comparisons[name].title,
+                "section": STUDY.comparisons[name].section,
                 "why": why,
                 "estimates": [
                     {
                         "arm": arm,
-                        "label": run_settings.variant_label(config, arm.rsplit("/", 1)[1]),
+                        "label": STUDY.label(arm),
                         **reported(
                             "estimate_cpu_epoch",
                             0,
                             False,
-                            **dict(
-                                zip(
-                                    ("dataset", "model", "framework", "variant"),
-                                    run_settings.parse_arm(arm, name),
-                                    strict=True,
-                                )
-                            ),
+                            **arm_wildcards(arm),
                         ),
                     }
-                    for arm in gpu_skipped_arms(name)
+                    for arm in STUDY.gpu_skipped_arms(name)
                 ],
             }
-            for name, why in gpu_skipped_comparisons().items()
+            for name, why in STUDY.gpu_skipped_comparisons.items()
         ],
         "width": (
             {
-                "section": width_section(),
+                "section": STUDY.width_section(),
                 "table": reported("width", "table"),
                 "figure": reported("width", "figure"),
                 "tolerance": ANALYSIS["adaptive_tolerance"],
             }
-            if widths
+            if STUDY.width_comparisons
             else None
         ),
         "time": {

@@ -1,8 +1,7 @@
-# Helpers of rules/runs.smk: run ids <-> paths, each run's settings, what a run asks of the machine.
+# Helpers of rules/runs.smk: run paths <-> the study's runs, what a job asks of the machine, and
+# the checkpoints of finished runs.
 
-import json
 import shutil
-from functools import cache
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -10,9 +9,6 @@ from snakemake.io import IOFile
 
 from convstudy import models
 from convstudy import settings as run_settings
-from convstudy.backends import FRAMEWORKS, installed_with_gpu_support
-from convstudy.config import ConfigError
-from convstudy.environment import gpu_names
 from convstudy.train import finished_record
 
 RUN = "{dataset}/{model}-{framework}/{variant}/seed{seed}"
@@ -27,105 +23,59 @@ ARM_CONSTRAINTS = {
 }
 
 
-def unknown_arm_part(wildcards):
-    """What is unknown in an arm's dataset, model, framework and variant, with the known
-    values, or None."""
-    for what, value, known in (
-        ("dataset", wildcards.dataset, list(TASKS)),
-        ("model", wildcards.model, list(config["models"])),
-        ("framework", wildcards.framework, list(FRAMEWORKS)),
-    ):
-        if value not in known:
-            return f"unknown {what} {value!r}; known: {', '.join(known)}"
-    for part in wildcards.variant.split("+"):
-        if part not in config["variants"]:
-            return (
-                f"unknown variant {part!r}; known: {', '.join(sorted(config['variants']))} "
-                "(or several joined with +, as declared under variants: in config.yaml)"
-            )
-    return None
-
-
-def arm_input(wildcards):
-    """The dataset a run, timing or estimate reads. A path naming an unknown dataset, model,
-    framework or variant, or settings that do not go together (alexnet on mnist at 28x28),
-    stops here, before any job, with one line saying which."""
-    w = wildcards
-    arm = f"{w.dataset}/{w.model}-{w.framework}/{w.variant}"
-    problem = unknown_arm_part(wildcards)
-    if problem:
-        stop_for_target(f"{arm}: {problem}")
-    seed = getattr(wildcards, "seed", None)
-    try:
-        settings_of_run(
-            run_of(wildcards) if seed is not None else run_settings.timing_run(config, arm)
-        )
-    except ConfigError as error:
-        stop_for_target(str(error))
-    return task_cache(wildcards)
-
-# Resolving every declared run now makes a bad setting fail before any training starts.
-DECLARED_RUNS = checked(run_settings.check_all, config)
-# A comparison whose arms ran different seeds is compared unpaired; said now, in case it was not
-# meant.
-for _name in config["comparisons"]:
-    if _unpaired := run_settings.unpaired_arms(config, _name):
-        logger.warning(_unpaired)
-
-
 def run_of(wildcards):
     return run_settings.Run(
         wildcards.dataset,
         wildcards.model,
         wildcards.framework,
         wildcards.variant,
-        int(wildcards.seed),
+        int(getattr(wildcards, "seed", -1)),
     )
 
 
-def settings_of_run(run):
-    return DECLARED_RUNS.get(run) or run_settings.resolve(config, run)
+def arm_of(wildcards):
+    return run_of(wildcards).arm
+
+
+def arm_wildcards(arm):
+    """An arm's parts by name: the wildcards of its files."""
+    parts = run_settings.parse_arm(arm, "arm")
+    return dict(zip(("dataset", "model", "framework", "variant"), parts, strict=True))
+
+
+def arm_input(wildcards):
+    """The dataset a run, timing or estimate reads. A path naming an unknown dataset, model,
+    framework or variant, or settings that do not go together (alexnet on mnist at 28x28),
+    stops here, before any job, with one line saying which."""
+    problem = STUDY.target_problem(run_of(wildcards), seeded=hasattr(wildcards, "seed"))
+    if problem:
+        stop_for_target(problem)
+    return task_cache(wildcards)
 
 
 def settings_of(wildcards):
-    return settings_of_run(run_of(wildcards))
-
-
-def comparison_arm_list(name):
-    return run_analysis.comparison_arms(config["comparisons"][name])
+    return STUDY.settings_of(run_of(wildcards))
 
 
 def comparison_timing_settings(wildcards):
     """The settings each arm of a comparison trains with in its timing job."""
-    return [
-        settings_of_run(run_settings.timing_run(config, arm))
-        for arm in comparison_arm_list(wildcards.name)
-    ]
+    return [STUDY.timing_settings(arm) for arm in STUDY.comparisons[wildcards.name].arms]
 
 
 def comparison_task_caches(wildcards):
     """task -> its dataset's cached file, for the arms of a comparison."""
-    arms = comparison_arm_list(wildcards.name)
-    tasks = {run_settings.parse_arm(arm, wildcards.name)[0] for arm in arms}
+    tasks = STUDY.comparisons[wildcards.name].parts(0)
     return {task: dataset_cache(TASKS[task].dataset) for task in sorted(tasks)}
 
 
 def comparison_resource(name):
     """A comparison's timing job's resource: the largest its arms' models declare."""
-
-    def resource(wildcards):
-        arms = comparison_arm_list(wildcards.name)
-        names = {run_settings.parse_arm(arm, wildcards.name)[1] for arm in arms}
-        return max(models.get(model).RESOURCES[name] for model in names)
-
-    return resource
+    return lambda wildcards: STUDY.comparison_resource(wildcards.name, name)
 
 
 def comparison_gpu_request(wildcards):
     """1 where any arm of the comparison may use a GPU."""
-    arms = comparison_arm_list(wildcards.name)
-    frameworks = {run_settings.parse_arm(arm, wildcards.name)[2] for arm in arms}
-    return int(config["device"] != "cpu" and any(_framework_gpu(f) for f in frameworks))
+    return STUDY.comparison_gpu_request(wildcards.name)
 
 
 def model_resource(name):
@@ -133,47 +83,14 @@ def model_resource(name):
     return lambda wildcards: models.get(wildcards.model).RESOURCES[name]
 
 
-@cache
-def _framework_gpu(framework):
-    return installed_with_gpu_support(framework)
-
-
 def gpu_request(wildcards):
     """1 where the run may use a GPU (device cuda/auto, and a framework build that can)."""
-    return int(config["device"] != "cpu" and _framework_gpu(wildcards.framework))
+    return STUDY.gpu_request(wildcards.framework)
 
 
-# What the invocation that submitted a cluster job saw of GPUs: the job, on another node, decides
-# with it, so that its plan (which comparisons run) is the one it was submitted with.
-GPU_FACTS = Path(".snakemake") / "convstudy" / "gpus.json"
-
-
-@cache
-def gpu_facts():
-    """(GPUs Snakemake may hand out, GPUs nvidia-smi lists here, why none are listed), asked
-    once per invocation, and only when a requested target needs to know."""
-    if workflow.remote_exec and GPU_FACTS.is_file():
-        return tuple(json.loads(GPU_FACTS.read_text()))
-    given = workflow.global_resources["gpu"] if "gpu" in set(workflow.global_resources) else 0
-    facts = (int(getattr(given, "value", given) or 0), *gpu_names())
-    if not workflow.remote_exec:
-        GPU_FACTS.parent.mkdir(parents=True, exist_ok=True)
-        GPU_FACTS.write_text(json.dumps(facts))
-    return facts
-
-
-@cache
-def gpu_decision(name):
-    """(runs, why) of a comparison: those that need a GPU run only where GPUs are available."""
-    if not config["comparisons"][name].get("needs_gpu"):
-        return True, ""
-    frameworks = {run.framework for run in comparison_runs(config, name)}
-    return run_settings.gpu_decision(
-        config["gpu_comparisons"],
-        config["device"],
-        *gpu_facts(),
-        {framework: _framework_gpu(framework) for framework in frameworks},
-    )
+def cpu_estimate_settings(wildcards):
+    """The settings an arm's first seed trains with, on the CPU: what an epoch would take there."""
+    return STUDY.cpu_estimate_settings(arm_of(wildcards))
 
 
 def every_core(wildcards):
@@ -196,37 +113,6 @@ def run_file(run, key="metrics"):
         variant=run.variant,
         seed=run.seed,
     )[0]
-
-
-def runnable(run):
-    """Whether the dataset a run needs can be had on this machine."""
-    return dataset_status(TASKS[run.dataset].dataset)[0]
-
-
-def runnable_runs():
-    """Every declared run whose dataset can be had, but those only of comparisons left out for
-    lack of a GPU."""
-    return [run for run in DECLARED_RUNS if runnable(run) and run not in gpu_only_runs()]
-
-
-@cache
-def gpu_only_runs():
-    """The runs that only comparisons left out for lack of a GPU need."""
-    left_out = set(gpu_skipped_comparisons())
-    needed = {run for name in config["comparisons"] for run in comparison_runs(config, name)}
-    kept = {
-        run
-        for name in config["comparisons"]
-        if name not in left_out
-        for run in comparison_runs(config, name)
-    }
-    return needed - kept
-
-
-def cpu_estimate_settings(wildcards):
-    """The settings an arm's first seed trains with, on the CPU: what an epoch would take there."""
-    arm = f"{wildcards.dataset}/{wildcards.model}-{wildcards.framework}/{wildcards.variant}"
-    return dict(settings_of_run(run_settings.timing_run(config, arm)), device="cpu")
 
 
 # A run's checkpoint outlives its job: once the outputs are written it records the finished run

@@ -14,6 +14,7 @@ from convstudy import activations, analysis, build, confusion, kernels, network,
 from convstudy import settings as run_settings
 from convstudy.config import ConfigError, apply_preset
 from convstudy.models import alexnet, lenet
+from convstudy.plan import Study
 from convstudy.report import key_findings, model_sections, showcase, timing
 from tests.conftest import REPO
 
@@ -593,8 +594,8 @@ def test_every_arm_runs_the_same_seeds_at_most_max_seeds_of_a_model():
         frozenset(range(3))
     }
     # The timing job of an arm uses its first seed's settings and weights.
-    run = run_settings.timing_run(config, "fashion_mnist/alexnet-torch/base")
-    assert run.seed == 0 and run.model == "alexnet"
+    settings = Study(config).timing_settings("fashion_mnist/alexnet-torch/base")
+    assert settings["seed"] == 0 and settings["model"] == "alexnet"
 
 
 @pytest.mark.parametrize(

@@ -179,3 +179,52 @@ def test_offline_skips_the_probe_and_says_why(tmp_path, synthetic_sources):
     result = run_snakemake(tmp_path, "-n", "--cores", "1", config=config)
     assert "CIFAR-100 is not available (offline: true" in result.output
     assert not (tmp_path / ".snakemake" / "convstudy" / "source_probes.json").exists()
+
+
+def included_helper_files() -> list[Path]:
+    """The Snakefile's helper files (rules/common), in the order it includes them."""
+    snakefile = (REPO / "Snakefile").read_text()
+    return [
+        REPO / name for name in re.findall(r'^include: "(rules/common/[^"]+)"', snakefile, re.M)
+    ]
+
+
+def test_no_rules_helper_uses_one_defined_in_a_later_included_file():
+    """Snakemake runs every included file in one namespace, so a helper could call one a later
+    file defines; each reads only what the files before it (and the study) define."""
+    files = included_helper_files()
+    assert [path.name for path in files[:4]] == [
+        "config.smk",
+        "datasets.smk",
+        "edges.smk",
+        "study.smk",
+    ]
+    defined: dict[str, int] = {}
+    used: list[set[str]] = []
+    for index, path in enumerate(files):
+        tree = ast.parse(path.read_text())
+        for node in tree.body:
+            names = []
+            if isinstance(node, ast.FunctionDef | ast.ClassDef):
+                names = [node.name]
+            elif isinstance(node, ast.Assign):
+                names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            for name in names:
+                defined.setdefault(name, index)
+        used.append(
+            {
+                node.id
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+            }
+        )
+    later = {
+        path.name: sorted(name for name in names if defined.get(name, -1) > index)
+        for index, (path, names) in enumerate(zip(files, used, strict=True))
+    }
+    assert {name: found for name, found in later.items() if found} == {}
+    # The study's decisions live in convstudy.plan: no helper resolves runs or seeds itself.
+    for path in files:
+        text = path.read_text()
+        for decision in ("comparison_runs(", "arm_seeds(", "gpu_decision(", "check_all("):
+            assert decision not in text or path.name == "study.smk", (path.name, decision)
