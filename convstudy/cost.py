@@ -369,8 +369,9 @@ def measure_startup_here(frameworks: Iterable[str]) -> Startup:
     """A job's start-up, measured in the job that calls this (the estimate's, itself a job of the
     workflow) before it imports any framework: the seconds from its process's start to now
     (Snakemake's script preamble, the interpreter and the library's imports); each framework's
-    import, timed as it is made; and a job that draws, taken to cost that start-up, its imports
-    (pandas, matplotlib, the library's figures) and one small figure."""
+    import, timed as it is made; and a job that draws: that start-up, then what a job that draws
+    imports (the library's tables, statistics and figures: convstudy.build) and one small figure,
+    timed in a fresh interpreter, where nothing is imported yet."""
     import psutil
 
     base = max(0.0, time.time() - psutil.Process().create_time())
@@ -381,28 +382,32 @@ def measure_startup_here(frameworks: Iterable[str]) -> Startup:
         started = time.perf_counter()
         backends.create(framework, 1, "cpu")
         imports[framework] = time.perf_counter() - started
-    started = time.perf_counter()
-    _draw_a_small_figure()
-    return Startup(base=base, frameworks=imports, drawing=base + time.perf_counter() - started)
+    return Startup(base=base, frameworks=imports, drawing=base + _drawing_seconds())
 
 
-def _draw_a_small_figure() -> None:
-    import io
+# Run in a fresh interpreter: what a job that draws imports, and one small figure, timed.
+DRAWING_JOB = """
+import time
+started = time.perf_counter()
+import io
+import convstudy.build
+from matplotlib.figure import Figure
+figure = Figure(figsize=(10, 4), layout="constrained")
+for axis in figure.subplots(1, 2):
+    axis.plot(range(100))
+figure.savefig(io.BytesIO(), format="png")
+print(time.perf_counter() - started)
+"""
 
-    import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def _drawing_seconds() -> float:
+    import subprocess
+    import sys
 
-    # What a drawing job imports: the figures and the tables they draw on (pandas, scipy);
-    # not convstudy.build, which imports the training loop that imports this module.
-    import convstudy.plots.curves  # noqa: F401
-
-    figure, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
-    for axis in axes:
-        axis.plot(range(100))
-    figure.savefig(io.BytesIO(), format="png")
-    plt.close(figure)
+    result = subprocess.run(
+        [sys.executable, "-c", DRAWING_JOB], capture_output=True, text=True, check=True
+    )
+    return float(result.stdout.strip().splitlines()[-1])
 
 
 # --- after the build: what its jobs' benchmark files add up to ---
