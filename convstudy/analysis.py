@@ -100,11 +100,6 @@ SETTING_COLUMNS = [
 # --- comparisons as declared in config.yaml ------------------------------------------------------
 
 
-def comparison_arms(comparison: dict) -> list[str]:
-    """The arms of a comparison, its references (if any) last."""
-    return list(comparison["runs"]) + references(comparison)
-
-
 def comparison_kind(comparison: dict) -> str:
     return comparison.get("figure", "curves")
 

@@ -81,8 +81,8 @@ def fit_rate(small: dict, large: dict, setup_seconds: float) -> Rate:
 @dataclass(frozen=True)
 class Startup:
     """A fresh job process's start-up: `base` seconds (the interpreter, Snakemake's script
-    preamble, numpy), plus each framework's import; `drawing`: a job that draws with pandas and
-    matplotlib."""
+    preamble, numpy), plus each framework's import and first network (the framework setting
+    itself up); `drawing`: a job that draws with pandas and matplotlib."""
 
     base: float
     frameworks: dict

@@ -19,13 +19,13 @@ import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
-from convstudy import environment
+from convstudy import environment, models
 from convstudy.atomic import write_text
 from convstudy.data.cache import TASKS, Dataset, load_task
 from convstudy.settings import RunSettings
@@ -313,11 +313,34 @@ def estimate_build_to_files(
         + f"; of a job that draws: {startup.drawing:.1f} s"
     )
     log(f"timing {len(to_measure)} kinds of pass, alone ({cores} cores reserved)")
-    rates = {}
-    for key, (settings, images) in to_measure.items():
+
+    def rate_of(key):
+        settings, images = to_measure[key]
         images = images or batches * settings["batch_size"]
         stand_in = TASKS[settings["dataset"]].stand_in(images)
-        rates[key] = pass_rate(RunSettings.from_dict(settings), stand_in, images, log)
+        return pass_rate(RunSettings.from_dict(settings), stand_in, images, log)
+
+    # A framework's first network in a process takes longer to build than the next (the
+    # framework sets itself up), and every job that builds one pays it: the first build of its
+    # cheapest kind, less the second.
+    rates, first_network = {}, {}
+    for framework in sorted(startup.frameworks):
+        keys = [key for key, (s, _) in to_measure.items() if s["framework"] == framework]
+        if keys:
+            key = min(
+                keys, key=lambda k: models.get(to_measure[k][0]["model"]).RESOURCES["runtime"]
+            )
+            first, rates[key] = rate_of(key), rate_of(key)
+            first_network[framework] = max(0.0, first.setup_seconds - rates[key].setup_seconds)
+    log(
+        "a framework's first network in a job: "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in first_network.items())
+    )
+    imports = {f: t + first_network.get(f, 0.0) for f, t in startup.frameworks.items()}
+    startup = replace(startup, frameworks=imports)
+    for key in to_measure:
+        if key not in rates:
+            rates[key] = rate_of(key)
     sizes = {name: task.sizes for name, task in TASKS.items()}
     jobs = cost.job_costs(planned, rates, startup, earlier, sizes)
     result = cost.summary(jobs, cores, cost.usable_cpus())
@@ -327,6 +350,7 @@ def estimate_build_to_files(
         for key, (settings, _) in to_measure.items()
     }
     result["startup"] = asdict(startup)
+    result["first_network"] = first_network  # (in startup's frameworks, with the import)
     # Other work on the machine slows every measured pass: the estimate assumes it continues.
     result["load_average"] = os.getloadavg()[0]
     text = cost.markdown(result)

@@ -281,3 +281,39 @@ def test_a_job_that_draws_with_a_framework_pays_its_import(tmp_path):
     }
     (estimated,) = cost.job_costs([job], {}, STARTUP, {}, SIZES)
     assert estimated.seconds == 3.0 + 1.0 + 2.0
+
+
+def test_the_estimate_charges_each_job_its_frameworks_first_network(tmp_path):
+    """A framework's first network in a process costs more than the next; every job that builds
+    one pays it, so the estimate times it (the first build of a kind less the second) and adds it
+    to the framework's start-up."""
+    from convstudy import speed
+    from convstudy.plan import Study
+    from tests.runs import quick_config
+
+    study = Study(quick_config())
+    planned = []
+    for arm in ("fashion_mnist/lenet-mxnet/base", "fashion_mnist/lenet-torch/base"):
+        run = study.first_run(arm)
+        planned.append(
+            {
+                "rule": "train",
+                "name": run.path,
+                "output": str(tmp_path / run.path / "metrics.json"),
+                "benchmark": str(tmp_path / f"{run.framework}.tsv"),
+                "exclusive": False,
+                "settings": study.settings_of(run),
+                "threads": 1,
+            }
+        )
+    result = speed.estimate_build_to_files(
+        planned, 1, 2, tmp_path / "estimate.json", tmp_path / "estimate.md", log=lambda _: None
+    )
+    assert set(result["first_network"]) == {"mxnet", "torch"}
+    assert all(seconds >= 0 for seconds in result["first_network"].values())
+    startup = result["startup"]
+    for job in result["every_job"]:
+        framework = job["name"].split("/")[1].split("-")[1]
+        paid = startup["base"] + startup["frameworks"][framework]
+        assert startup["frameworks"][framework] >= result["first_network"][framework]
+        assert job["seconds"] > paid and job["source"] == "measured"
