@@ -96,7 +96,8 @@ class Comparison:
 
 
 class Study:
-    """The study declared by a config, on this machine. See the module's docstring."""
+    """The study declared by a config, on this machine (see the module's docstring); its
+    edge_images are the names of section 1's photographs, listed when the workflow loads."""
 
     def __init__(
         self,
