@@ -20,6 +20,8 @@ import heapq
 import json
 import math
 import os
+import subprocess
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -401,9 +403,6 @@ print(time.perf_counter() - started)
 
 
 def _drawing_seconds() -> float:
-    import subprocess
-    import sys
-
     result = subprocess.run(
         [sys.executable, "-c", DRAWING_JOB], capture_output=True, text=True, check=True
     )

@@ -19,6 +19,7 @@ from functools import cached_property
 from convstudy import backends, models, outline
 from convstudy.analysis import comparison_kind, comparison_section
 from convstudy.config import ConfigError
+from convstudy.data import catalog
 from convstudy.data.cache import TASKS
 from convstudy.settings import (
     Run,
@@ -81,9 +82,18 @@ class Comparison:
         """The key (convstudy.outline) of the report section it belongs to."""
         return comparison_section(self.declared)
 
-    def parts(self, index: int) -> set[str]:
-        """A part of its arms (0 dataset, 1 model, 2 framework, 3 variant), each value once."""
-        return {parse_arm(arm, self.name)[index] for arm in self.arms}
+    @property
+    def tasks(self) -> set[str]:
+        """The tasks (datasets) its arms train on."""
+        return {run.dataset for run in self.runs}
+
+    @property
+    def models(self) -> set[str]:
+        return {run.model for run in self.runs}
+
+    @property
+    def frameworks(self) -> set[str]:
+        return {run.framework for run in self.runs}
 
     @property
     def needs_gpu(self) -> bool:
@@ -118,7 +128,6 @@ class Study:
         for name in config["comparisons"]:
             runs = comparison_runs(config, name)
             self.comparisons[name] = Comparison.declared_in(config, name, runs)
-        self._gpu_decisions: dict[str, tuple[bool, str]] = {}
         self._framework_gpus: dict[str, bool] = {}
 
     # --- what the config declares -----------------------------------------------------------
@@ -255,25 +264,23 @@ class Study:
 
     def comparison_gpu_request(self, name: str) -> int:
         """1 where any arm of the comparison may use a GPU."""
-        return max(self.gpu_request(f) for f in self.comparisons[name].parts(2))
+        return max(self.gpu_request(f) for f in self.comparisons[name].frameworks)
 
     def comparison_resource(self, name: str, resource: str) -> int:
         """The largest of a resource its arms' models declare (RESOURCES)."""
-        return max(models.get(m).RESOURCES[resource] for m in self.comparisons[name].parts(1))
+        return max(models.get(m).RESOURCES[resource] for m in self.comparisons[name].models)
 
     def gpu_decision(self, name: str) -> tuple[bool, str]:
         """(runs, why) of a comparison: one that needs a GPU runs only where GPUs are there."""
         comparison = self.comparisons[name]
         if not comparison.needs_gpu:
             return True, ""
-        if name not in self._gpu_decisions:
-            self._gpu_decisions[name] = gpu_decision(
-                self.config["gpu_comparisons"],
-                self.config["device"],
-                *self._gpu_facts(),
-                {f: self.framework_gpu(f) for f in sorted({r.framework for r in comparison.runs})},
-            )
-        return self._gpu_decisions[name]
+        return gpu_decision(
+            self.config["gpu_comparisons"],
+            self.config["device"],
+            *self._gpu_facts(),
+            {f: self.framework_gpu(f) for f in sorted(comparison.frameworks)},
+        )
 
     @cached_property
     def skipped_comparisons(self) -> dict[str, str]:
@@ -291,11 +298,12 @@ class Study:
     def gpu_skipped_comparisons(self) -> dict[str, str]:
         """name -> why: the comparisons that need a GPU and are left out here (their datasets
         are available); the report says so, why, and what an epoch would take on the CPU."""
-        return {
-            name: self.gpu_decision(name)[1]
+        decisions = {
+            name: self.gpu_decision(name)
             for name in self.comparisons
-            if name not in self.skipped_comparisons and not self.gpu_decision(name)[0]
+            if name not in self.skipped_comparisons
         }
+        return {name: why for name, (runs, why) in decisions.items() if not runs}
 
     @cached_property
     def runnable_comparisons(self) -> list[str]:
@@ -373,16 +381,17 @@ class Study:
 
     # --- the work of every job, as the cost estimate reads it ------------------------------
 
-    def jobs(self, datasets: list[str]) -> list[dict]:
+    def jobs(self) -> list[dict]:
         """Every job of the default target, but the estimate itself, with the work it does:
         {rule, name, wildcards, and what the estimate times}. A job that trains has its
         `settings` (and threads); one that times has its `arms` and `timing`; one whose start-up
-        imports frameworks names them in `imports`. `datasets`: those this machine can have."""
+        imports frameworks names them in `imports`."""
         config = self.config
+        datasets = [d for d in catalog.DATASETS if self.dataset_available(d)]
         jobs = [_job("dataset", d, dataset=d) for d in datasets]
         for run in self.trained_runs:
             settings = self.settings_of(run)
-            job = _job("train", run.path, **_run_wildcards(run))
+            job = _job("train", run.path, **run.wildcards)
             jobs.append({**job, "settings": settings, "threads": settings["threads"]})
         timing = {key: config["timing"][key] for key in TIMING_KEYS}
         for name in self.runnable_comparisons:
@@ -407,14 +416,7 @@ class Study:
         estimate = config["timing"]["cpu_estimate"]
         for name in self.gpu_skipped_comparisons:
             for arm in self.gpu_skipped_arms(name):
-                wildcards = dict(
-                    zip(
-                        ("dataset", "model", "framework", "variant"),
-                        parse_arm(arm, name),
-                        strict=True,
-                    )
-                )
-                job = _job("estimate_cpu_epoch", arm, **wildcards)
+                job = _job("estimate_cpu_epoch", arm, **self.first_run(arm).arm_wildcards)
                 arms = [self.cpu_estimate_settings(arm)]
                 jobs.append(
                     {
@@ -444,9 +446,3 @@ class Study:
 
 def _job(rule: str, job_name: str, **wildcards) -> dict:
     return {"rule": rule, "name": job_name, "wildcards": wildcards}
-
-
-def _run_wildcards(run: Run, seed: bool = True) -> dict:
-    """A run's parts by name (its arm's, without seed)."""
-    parts = dict(dataset=run.dataset, model=run.model, framework=run.framework, variant=run.variant)
-    return {**parts, "seed": run.seed} if seed else parts

@@ -66,6 +66,18 @@ class Run:
     def path(self) -> str:
         return f"{self.arm}/seed{self.seed}"
 
+    @property
+    def arm_wildcards(self) -> dict:
+        """Its arm's parts by name: the wildcards of an arm's files."""
+        return dict(
+            dataset=self.dataset, model=self.model, framework=self.framework, variant=self.variant
+        )
+
+    @property
+    def wildcards(self) -> dict:
+        """Its parts by name: the wildcards of a run's files."""
+        return {**self.arm_wildcards, "seed": self.seed}
+
 
 @dataclass(frozen=True)
 class RunSettings:

@@ -1,9 +1,9 @@
 # Helpers of rules/cost.smk: every job of the default target, as the estimate of its cost reads it.
 
 import json
+from functools import cache
 from pathlib import Path
 
-from convstudy.data import catalog
 from convstudy import cost
 
 # Jobs that measure time: each reserves every core Snakemake is given, so nothing runs beside it.
@@ -21,12 +21,12 @@ DONE_OUTPUT = {
 ESTIMATE = "results/estimate.json"
 
 
+@cache
 def planned_jobs():
     """Every job of the default target but the estimate itself (the study's jobs): with its
     work, the output that says it is done and its benchmark file (an earlier build's cost)."""
-    datasets = [d for d in catalog.DATASETS if STUDY.dataset_available(d)]
     planned = []
-    for job in STUDY.jobs(datasets):
+    for job in STUDY.jobs():
         declared = getattr(rules, job["rule"])
         key = DONE_OUTPUT.get(job["rule"], 0)
         output = declared.output[key] if isinstance(key, int) else getattr(declared.output, key)

@@ -121,7 +121,7 @@ def report_plan():
                             "estimate_cpu_epoch",
                             0,
                             False,
-                            **arm_wildcards(arm),
+                            **STUDY.first_run(arm).arm_wildcards,
                         ),
                     }
                     for arm in STUDY.gpu_skipped_arms(name)

@@ -37,12 +37,6 @@ def arm_of(wildcards):
     return run_of(wildcards).arm
 
 
-def arm_wildcards(arm):
-    """An arm's parts by name: the wildcards of its files."""
-    parts = run_settings.parse_arm(arm, "arm")
-    return dict(zip(("dataset", "model", "framework", "variant"), parts, strict=True))
-
-
 def arm_input(wildcards):
     """The dataset a run, timing or estimate reads. A path naming an unknown dataset, model,
     framework or variant, or settings that do not go together (alexnet on mnist at 28x28),
@@ -64,7 +58,7 @@ def comparison_timing_settings(wildcards):
 
 def comparison_task_caches(wildcards):
     """task -> its dataset's cached file, for the arms of a comparison."""
-    tasks = STUDY.comparisons[wildcards.name].parts(0)
+    tasks = STUDY.comparisons[wildcards.name].tasks
     return {task: dataset_cache(TASKS[task].dataset) for task in sorted(tasks)}
 
 
@@ -105,14 +99,7 @@ def every_core(wildcards):
 
 def run_file(run, key="metrics"):
     """A file of a run, as rules.train names its outputs (metrics, predictions or weights)."""
-    return expand(
-        rules.train.output[key],
-        dataset=run.dataset,
-        model=run.model,
-        framework=run.framework,
-        variant=run.variant,
-        seed=run.seed,
-    )[0]
+    return expand(rules.train.output[key], **run.wildcards)[0]
 
 
 # A run's checkpoint outlives its job: once the outputs are written it records the finished run
